@@ -1,0 +1,42 @@
+package io.sanref.spi.hal;
+
+/**
+ * One node's attachment to a fabric: it creates endpoints and listeners and owns the completion queue
+ * their work requests complete into.
+ * <p>
+ * Threading: {@link #createEndpoint}, {@link #createListener} from any thread; {@link #progress} and
+ * {@link #poll} from one progress thread only; {@link #close} once, after every endpoint was aborted.
+ */
+public interface HalFabric extends AutoCloseable
+{
+    /** @return the HAL's name. */
+    String halName();
+
+    /**
+     * @param context returned as the id of this endpoint's event completions.
+     * @return a new, unconnected endpoint, or {@code null} if the fabric has no room.
+     */
+    HalEndpoint createEndpoint(long context);
+
+    /** @return a new, unbound listener, or {@code null} if the fabric has no room. */
+    HalListener createListener();
+
+    /**
+     * Move data and generate completions. Never calls the provider.
+     *
+     * @return how much work was done (0 when idle), for an idle strategy.
+     */
+    int progress();
+
+    /**
+     * Drain up to {@code limit} completions into the handler, without allocating.
+     *
+     * @return the number delivered.
+     */
+    int poll(CompletionHandler handler, int limit);
+
+    /**
+     * Release the attachment. Waits, boundedly, for outstanding completions to be reaped.
+     */
+    void close();
+}
