@@ -1042,11 +1042,12 @@ public final class ProviderCore implements SanProvider
             {
                 onConnectCompleted(s, status);
             }
-            complete(s, slot, seq, StatusCodes.toWinsock(status), HalStatus.SUCCESS == status ? bytes : 0, false);
-            if (HalStatus.REMOTE_ACCESS_ERROR == status || HalStatus.TRANSPORT_ERROR == status)
+            else if (HalStatus.REMOTE_ACCESS_ERROR == status || HalStatus.TRANSPORT_ERROR == status)
             {
+                // The HAL moved the connection to error: fail the socket before the switch hears of it.
                 applyEvent(s, HalOpcode.EVENT_TRANSPORT_ERROR);
             }
+            complete(s, slot, seq, StatusCodes.toWinsock(status), HalStatus.SUCCESS == status ? bytes : 0, false);
         }
         finally
         {

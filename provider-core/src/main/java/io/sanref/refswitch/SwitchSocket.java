@@ -50,6 +50,21 @@ public final class SwitchSocket
         return closeHandleUpcalls.get() > 0;
     }
 
+    /**
+     * @param handle the handle this socket had; records are reused, so ask about a specific one.
+     * @return true once the final {@code closeSocketHandle} for that handle arrived.
+     */
+    public boolean isHandleClosed(final long handle)
+    {
+        return this.handle != handle;
+    }
+
+    /** @return {@link System#nanoTime()} when the final upcall arrived, 0 before; valid until the record is reused. */
+    public long closeHandleNanos()
+    {
+        return closeHandleNanos;
+    }
+
     /** @return completion upcalls received for this socket. */
     public int completions()
     {

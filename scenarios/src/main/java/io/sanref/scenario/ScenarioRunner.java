@@ -1,0 +1,198 @@
+package io.sanref.scenario;
+
+import io.sanref.journal.JournalWriter;
+import io.sanref.refswitch.SwitchStats;
+import io.sanref.spi.Winsock;
+import io.sanref.spi.hal.HalProvider;
+import io.sanref.spi.hal.Hals;
+import org.HdrHistogram.Histogram;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Runs a scenario with both ends in this process and checks it: the scenario's own expectations plus the
+ * ones every scenario shares. The CLI and the conformance tests both come through here.
+ */
+public final class ScenarioRunner
+{
+    private static final List<Scenario> SCENARIOS = List.of(
+        new CloseIdle(),
+        new ClosePendingRecv(),
+        new ClosePendingSend(),
+        new PeerReset(),
+        new SimultaneousClose(),
+        new CloseDuringConnect(),
+        new CloseDuringCompletion(),
+        new ClosePendingRdma(),
+        new CleanupWithOpenSockets(),
+        new StaleDescriptor(),
+        new DoubleClose(),
+        new BacklogFull(),
+        new Churn(),
+        new Mixed());
+
+    private ScenarioRunner()
+    {
+    }
+
+    public static List<Scenario> scenarios()
+    {
+        return SCENARIOS;
+    }
+
+    /** @throws IllegalArgumentException naming the scenarios there are. */
+    public static Scenario find(final String name)
+    {
+        for (final Scenario s : SCENARIOS)
+        {
+            if (s.name().equals(name))
+            {
+                return s;
+            }
+        }
+        final List<String> names = new ArrayList<>();
+        SCENARIOS.forEach((s) -> names.add(s.name()));
+        throw new IllegalArgumentException("no scenario named '" + name + "'; there are " + names);
+    }
+
+    /**
+     * Run one scenario.
+     *
+     * @param options  what to run and how.
+     * @param journals a journal writer per node (client 1, server 2), or {@code null} for none.
+     * @return the result; {@link ScenarioResult#passed()} says whether every expectation held.
+     * @throws IllegalArgumentException for an unknown HAL or scenario.
+     * @throws IllegalStateException when the HAL cannot run here.
+     */
+    public static ScenarioResult run(final ScenarioOptions options, final JournalFactory journals)
+    {
+        final HalProvider hal = Hals.find(options.hal());
+        final Scenario scenario = find(options.scenario());
+        if (!hal.capabilities().containsAll(scenario.requires()))
+        {
+            return new ScenarioResult(scenario.name(), hal.name(), options.seed(), false, 0, 0, 0, Map.of(), Map.of(),
+                0, 0, 0, 0, Map.of(), 0, List.of(), null);
+        }
+        final String why = hal.unavailableReason();
+        if (null != why)
+        {
+            throw new IllegalStateException("HAL '" + hal.name() + "' cannot run here: " + why);
+        }
+
+        final int maxSockets = Math.max(64, 2 * options.connections() + 64);
+        final int maxOverlapped = 1 << 20;
+        final Node client = new Node("client", hal, maxSockets, options.opsPerSocket(), maxOverlapped,
+            null == journals ? JournalWriter.OFF : journals.writer(1));
+        final Node server = new Node("server", hal, maxSockets, options.opsPerSocket(), maxOverlapped,
+            null == journals ? JournalWriter.OFF : journals.writer(2));
+        final ScenarioContext ctx = new ScenarioContext(options, client, server);
+
+        final long start = System.nanoTime();
+        if (ctx.expectCode(Winsock.NO_ERROR, server.startup(), "server startup") &&
+            ctx.expectCode(Winsock.NO_ERROR, client.startup(), "client startup"))
+        {
+            try
+            {
+                scenario.run(ctx);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                ctx.expect(false, "interrupted");
+            }
+            catch (final RuntimeException ex)
+            {
+                ctx.expect(false, "the scenario threw " + ex);
+            }
+        }
+        for (final Node node : new Node[]{client, server})
+        {
+            while (node.startups() > 0)
+            {
+                ctx.expectCode(Winsock.NO_ERROR, node.cleanup(), node + " final cleanup");
+            }
+        }
+        final long durationMs = (System.nanoTime() - start) / 1_000_000;
+        checkShared(ctx, client);
+        checkShared(ctx, server);
+        return result(scenario, hal, options, ctx, client, server, durationMs);
+    }
+
+    /** Makes one journal writer per node. */
+    @FunctionalInterface
+    public interface JournalFactory
+    {
+        JournalWriter writer(int nodeId);
+    }
+
+    private static void checkShared(final ScenarioContext ctx, final Node node)
+    {
+        final SwitchStats st = node.sw().stats();
+        final int lost = node.sw().outstanding();
+        ctx.expect(0 == lost, node + ": " + lost + " operations never completed (A1)");
+        ctx.expect(0 == st.duplicateCompletions(), node + ": " + st.duplicateCompletions() + " duplicate completions (A1)");
+        ctx.expect(0 == st.upcallsForDeadHandles(), node + ": " + st.upcallsForDeadHandles() +
+            " upcalls for closed or unknown handles (R7, A4)");
+        ctx.expect(0 == st.upcallsForPolledOps(), node + ": " + st.upcallsForPolledOps() +
+            " completion upcalls for operations the switch polls (R3)");
+        ctx.expect(0 == st.overlappedMismatches(), node + ": " + st.overlappedMismatches() +
+            " overlapped structures disagreeing with their upcall (R4)");
+        ctx.expect(0 == st.abortedWithBytes(), node + ": " + st.abortedWithBytes() + " aborted operations reporting bytes (R4)");
+        ctx.expect(0 == st.wrongHandle(), node + ": " + st.wrongHandle() + " completions under the wrong handle");
+        ctx.expect(0 == st.duplicateCloseHandles(), node + ": " + st.duplicateCloseHandles() +
+            " second closeSocketHandle upcalls (R7)");
+        ctx.expect(0 == st.closeHandleBeforeClose(), node + ": " + st.closeHandleBeforeClose() +
+            " sockets freed before closeSocket (R8)");
+        ctx.expect(st.createHandleUpcalls() == st.closeHandleUpcalls(), node + ": " + st.createHandleUpcalls() +
+            " create upcalls but " + st.closeHandleUpcalls() + " final upcalls (R7)");
+        ctx.expect(0 == node.sw().liveHandles(), node + ": " + node.sw().liveHandles() + " handles still open after cleanup");
+        ctx.expect(0 == node.provider().liveSockets(), node + ": " + node.provider().liveSockets() +
+            " socket slots still held after cleanup");
+        ctx.expect(0 == node.provider().liveRegistrations(), node + ": " + node.provider().liveRegistrations() +
+            " registrations still held after cleanup");
+    }
+
+    private static ScenarioResult result(
+        final Scenario scenario, final HalProvider hal, final ScenarioOptions options, final ScenarioContext ctx,
+        final Node client, final Node server, final long durationMs)
+    {
+        final SwitchStats c = client.sw().stats();
+        final SwitchStats s = server.sw().stats();
+        final Histogram latency = client.sw().closeLatencyNs().copy();
+        latency.add(server.sw().closeLatencyNs());
+        final Map<String, Double> closeLatencyUs = new LinkedHashMap<>();
+        if (latency.getTotalCount() > 0)
+        {
+            closeLatencyUs.put("p50", latency.getValueAtPercentile(50) / 1000.0);
+            closeLatencyUs.put("p99", latency.getValueAtPercentile(99) / 1000.0);
+            closeLatencyUs.put("p99.9", latency.getValueAtPercentile(99.9) / 1000.0);
+            closeLatencyUs.put("max", latency.getMaxValue() / 1000.0);
+        }
+        return new ScenarioResult(
+            scenario.name(), hal.name(), options.seed(), true,
+            c.createHandleUpcalls() + s.createHandleUpcalls(),
+            c.posted() + s.posted(),
+            c.completed() + s.completed(),
+            sum(c.completionsByCode(), s.completionsByCode()),
+            sum(c.syncErrorsByCode(), s.syncErrorsByCode()),
+            c.duplicateCompletions() + s.duplicateCompletions(),
+            client.sw().outstanding() + server.sw().outstanding(),
+            c.closeHandleUpcalls() + s.closeHandleUpcalls(),
+            c.violations() + s.violations(),
+            closeLatencyUs,
+            durationMs,
+            List.copyOf(ctx.failures()),
+            null);
+    }
+
+    private static Map<Integer, Long> sum(final Map<Integer, Long> a, final Map<Integer, Long> b)
+    {
+        final Map<Integer, Long> m = new TreeMap<>(a);
+        b.forEach((k, v) -> m.merge(k, v, Long::sum));
+        return m;
+    }
+}
