@@ -14,7 +14,7 @@ import java.nio.ByteBuffer;
  * The word packs a 32-bit sequence with a 3-bit state. The sequence is part of the work-request id, so a
  * completion for an earlier use of the slot fails its CAS and is dropped.
  * <pre>
- *   FREE ──claim──► CLAIMED ──publish──► PENDING ──win CAS──► COMPLETING ──journaled──► UPCALL ──► FREE(seq+1)
+ *   FREE ──claim──► CLAIMED ──publish──► PENDING ──win CAS──► COMPLETING ──journaled──► FREE(seq+1) ──► upcall
  * </pre>
  * Threading: the fields other than the word are written by the claiming thread before {@code PENDING} is
  * published and read by the CAS winner after; the word orders them.
@@ -26,8 +26,6 @@ final class OpSlot
     static final int PENDING = 2;
     /** Won by a completer that has not yet journaled its completion. */
     static final int COMPLETING = 3;
-    /** Completion journaled; the completer may be inside the upcall. */
-    static final int UPCALL = 4;
 
     static final int STATE_BITS = 3;
     static final long STATE_MASK = (1L << STATE_BITS) - 1;

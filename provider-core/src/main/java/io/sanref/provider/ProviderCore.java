@@ -31,7 +31,6 @@ import java.util.concurrent.TimeUnit;
 import static io.sanref.provider.OpSlot.COMPLETING;
 import static io.sanref.provider.OpSlot.PENDING;
 import static io.sanref.provider.OpSlot.SEQ_MASK;
-import static io.sanref.provider.OpSlot.UPCALL;
 import static io.sanref.provider.SanSocket.ABORTED;
 import static io.sanref.provider.SanSocket.ACCEPTING;
 import static io.sanref.provider.SanSocket.CLOSING;
@@ -186,6 +185,7 @@ public final class ProviderCore implements SanProvider
 
             final boolean drained = awaitAllFreed();
             stopProgressAgent();
+            drainStaleCompletions();
             fabric.close();
             fabric = null;
             upcalls = null;
@@ -219,6 +219,16 @@ public final class ProviderCore implements SanProvider
             }
         }
         return true;
+    }
+
+    /** Every socket is gone: what the HAL still reports (flushes that lost their race) is stale; drop it. */
+    private void drainStaleCompletions()
+    {
+        final long deadline = System.nanoTime() + waitBoundNs;
+        while (doWork() > 0 && System.nanoTime() - deadline < 0)
+        {
+            Thread.onSpinWait();
+        }
     }
 
     private void stopProgressAgent()
@@ -1149,7 +1159,9 @@ public final class ProviderCore implements SanProvider
         final boolean upcall = !sync && !overlapped.suppressesUpcall();
         final int flags = sync ? JournalEvent.FLAG_SYNC : upcall ? JournalEvent.FLAG_UPCALL : JournalEvent.FLAG_POLLED;
         record(JournalEvent.OP_COMPLETED, d, handle, s.connectionId, wrId, kind, error, bytes, flags);
-        slot.set(OpSlot.word(seq, UPCALL));
+        // Free the slot before the upcall so the switch may repost from inside it; the caller's socket
+        // reference, not the slot, keeps closeSocketHandle behind this upcall (R7).
+        slot.free(seq);
 
         if (upcall)
         {
@@ -1162,7 +1174,6 @@ public final class ProviderCore implements SanProvider
                 LOG.error("switch's completeOverlappedRequest threw for handle {}", handle, t);
             }
         }
-        slot.free(seq);
         return error;
     }
 

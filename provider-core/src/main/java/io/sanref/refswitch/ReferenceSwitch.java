@@ -238,7 +238,8 @@ public final class ReferenceSwitch implements UpcallTable
     }
 
     /**
-     * For an operation whose completion the switch polls: check it and, if done, account for it.
+     * Check an operation: one the switch polls is accounted for here once its overlapped shows completion; one
+     * reported by upcall is complete once the upcall arrived.
      *
      * @return true if it has completed (now or before).
      */
@@ -249,8 +250,9 @@ public final class ReferenceSwitch implements UpcallTable
         {
             return true;
         }
-        if (ov.isPending())
+        if (!ov.suppressesUpcall() || ov.isPending())
         {
+            // An upcall operation is complete only once the switch has been told; never steal its report.
             return false;
         }
         if (opStates.compareAndSet(op, POSTED, IDLE))

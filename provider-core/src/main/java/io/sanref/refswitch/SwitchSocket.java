@@ -52,11 +52,12 @@ public final class SwitchSocket
 
     /**
      * @param handle the handle this socket had; records are reused, so ask about a specific one.
-     * @return true once the final {@code closeSocketHandle} for that handle arrived.
+     * @return true once the final {@code closeSocketHandle} for that handle arrived (a handle of 0 never
+     * opened, or was read after it closed).
      */
     public boolean isHandleClosed(final long handle)
     {
-        return this.handle != handle;
+        return 0 == handle || this.handle != handle;
     }
 
     /** @return {@link System#nanoTime()} when the final upcall arrived, 0 before; valid until the record is reused. */

@@ -465,7 +465,7 @@ public final class LoopbackEndpoint implements HalEndpoint
 
     private static long newKey(final int slot, final int generation)
     {
-        final long random = ThreadLocalRandom.current().nextLong(1, 1L << 24);
+        final long random = ThreadLocalRandom.current().nextLong(1, 1L << 23); // keys stay positive (SPI)
         return (random << 40) | ((long)generation << 16) | slot;
     }
 

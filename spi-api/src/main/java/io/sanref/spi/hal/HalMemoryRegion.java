@@ -16,7 +16,10 @@ public interface HalMemoryRegion
 
     long localKey();
 
-    /** @return the key a peer names in RDMA requests; valid only on this region's connection. */
+    /**
+     * @return the key a peer names in RDMA requests, always positive (the provider SPI returns negative values
+     * for errors); valid only on this region's connection.
+     */
     long remoteKey();
 
     /** @return false once deregistered or once its endpoint was aborted. */
