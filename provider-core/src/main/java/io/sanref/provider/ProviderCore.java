@@ -522,9 +522,12 @@ public final class ProviderCore implements SanProvider
             final int status = endpoint.connect(remote, wrId);
             if (HalStatus.SUCCESS != status && slot.tryWin(seq))
             {
-                s.casState(CONNECTING, CREATED);
                 endpoint.abort();
-                return complete(s, slot, seq, StatusCodes.toWinsock(status), 0, true);
+                if (s.casState(CONNECTING, CREATED))
+                {
+                    return complete(s, slot, seq, StatusCodes.toWinsock(status), 0, true);
+                }
+                return refused(s, slot, seq, status, CONNECTING);
             }
             return Winsock.WSA_IO_PENDING;
         }
@@ -653,7 +656,7 @@ public final class ProviderCore implements SanProvider
             }
             if (HalStatus.SUCCESS != status && slot.tryWin(seq))
             {
-                return complete(s, slot, seq, StatusCodes.toWinsock(status), 0, true);
+                return refused(s, slot, seq, status, CONNECTED);
             }
             return Winsock.WSA_IO_PENDING;
         }
@@ -661,6 +664,23 @@ public final class ProviderCore implements SanProvider
         {
             releaseRef(s);
         }
+    }
+
+    /**
+     * The HAL refused a request whose slot this thread won back. If the socket is still in the state the post
+     * saw, the call returns the error itself; if close or reset came meanwhile, the operation was pending when
+     * they did and completes as they complete theirs (A2, A6). Reading the state after winning the slot is what
+     * makes this safe: close waits for won slots to be journaled before it journals itself.
+     */
+    private int refused(final SanSocket s, final OpSlot slot, final long seq, final int status, final int postedIn)
+    {
+        final int now = s.state();
+        if (postedIn != now)
+        {
+            complete(s, slot, seq, abortCode(now), 0, false);
+            return Winsock.WSA_IO_PENDING;
+        }
+        return complete(s, slot, seq, StatusCodes.toWinsock(status), 0, true);
     }
 
     /**
@@ -681,9 +701,10 @@ public final class ProviderCore implements SanProvider
         slot.buffer = buffer;
         slot.region = region;
         overlapped.begin();
-        slot.set(OpSlot.word(seq, PENDING));
         final long wrId = wrId(s.index, slot.index, seq);
+        // Journal the post while the slot is still ours alone, so no completion can be journaled before it (A1).
         record(JournalEvent.OP_POSTED, s.descriptor(), s.switchHandle, s.connectionId, wrId, kind, 0, length, 0);
+        slot.set(OpSlot.word(seq, PENDING));
         return wrId;
     }
 
@@ -1130,6 +1151,7 @@ public final class ProviderCore implements SanProvider
         final boolean reset = HalOpcode.EVENT_PEER_RESET == opcode;
         if (s.casState(CONNECTED, reset ? RESET : ABORTED))
         {
+            awaitJournaledCompletions(s);
             record(reset ? JournalEvent.PEER_RESET : JournalEvent.TRANSPORT_ERROR, s.descriptor(), s.switchHandle,
                 s.connectionId, 0, OpKind.NONE, 0, 0, 0);
             abortPending(s, reset ? Winsock.WSAECONNRESET : Winsock.WSAECONNABORTED);

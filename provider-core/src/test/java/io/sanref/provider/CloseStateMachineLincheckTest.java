@@ -6,10 +6,10 @@ import io.sanref.refswitch.SwitchStats;
 import io.sanref.spi.SanAddress;
 import io.sanref.spi.hal.HalConfig;
 import org.jetbrains.kotlinx.lincheck.LinChecker;
-import org.jetbrains.kotlinx.lincheck.annotations.Operation;
-import org.jetbrains.kotlinx.lincheck.annotations.Validate;
-import org.jetbrains.kotlinx.lincheck.strategy.managed.modelchecking.ModelCheckingOptions;
-import org.jetbrains.kotlinx.lincheck.strategy.stress.StressOptions;
+import org.jetbrains.lincheck.datastructures.Operation;
+import org.jetbrains.lincheck.datastructures.Validate;
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -93,8 +93,8 @@ public class CloseStateMachineLincheckTest
     void modelChecking()
     {
         LinChecker.check(CloseStateMachineLincheckTest.class, new ModelCheckingOptions()
-            .iterations(60)
-            .invocationsPerIteration(1_000)
+            .iterations(30)
+            .invocationsPerIteration(500)
             .threads(3)
             .actorsPerThread(2));
     }
@@ -103,8 +103,8 @@ public class CloseStateMachineLincheckTest
     void stress()
     {
         LinChecker.check(CloseStateMachineLincheckTest.class, new StressOptions()
-            .iterations(40)
-            .invocationsPerIteration(2_000)
+            .iterations(20)
+            .invocationsPerIteration(1_000)
             .threads(3)
             .actorsPerThread(3));
     }
