@@ -77,10 +77,12 @@ class LoopbackRdmaTest
             final ByteBuffer sink = ByteBuffer.allocate(64);
             final HalMemoryRegion local = pair.clientEndpoint.registerMemory(sink, MemoryAccess.LOCAL_WRITE);
 
-            assertEquals(HalStatus.SUCCESS, pair.clientEndpoint.postRdmaRead(901, local, 8, 40, remote.remoteKey(), 24));
+            assertEquals(
+                HalStatus.SUCCESS, pair.clientEndpoint.postRdmaRead(901, local, 8, 40, remote.remoteKey(), 24));
             pair.pumpUntil("rdma read", () -> pair.clientCompletions.has(901));
 
-            assertEquals(new Completion(901, HalOpcode.RDMA_READ, HalStatus.SUCCESS, 40), pair.clientCompletions.only(901));
+            assertEquals(
+                new Completion(901, HalOpcode.RDMA_READ, HalStatus.SUCCESS, 40), pair.clientCompletions.only(901));
             assertArrayEquals(bytes(exposed, 24, 40), bytes(sink, 8, 40));
         }
     }
@@ -107,7 +109,8 @@ class LoopbackRdmaTest
             final ByteBuffer target = ByteBuffer.allocate(64);
             final HalMemoryRegion remote = pair.serverEndpoint.registerMemory(target, REMOTE_ALL);
 
-            assertEquals(HalStatus.REMOTE_ACCESS_ERROR, write(pair, source(pair, 32), 32, remote.remoteKey(), 40).status());
+            assertEquals(
+                HalStatus.REMOTE_ACCESS_ERROR, write(pair, source(pair, 32), 32, remote.remoteKey(), 40).status());
             assertUntouched(target);
         }
     }
@@ -120,7 +123,8 @@ class LoopbackRdmaTest
             final ByteBuffer target = ByteBuffer.allocate(64);
             final HalMemoryRegion remote = pair.serverEndpoint.registerMemory(target, REMOTE_ALL);
 
-            assertEquals(HalStatus.REMOTE_ACCESS_ERROR, write(pair, source(pair, 8), 8, remote.remoteKey(), -8).status());
+            assertEquals(
+                HalStatus.REMOTE_ACCESS_ERROR, write(pair, source(pair, 8), 8, remote.remoteKey(), -8).status());
             assertUntouched(target);
         }
     }
@@ -133,7 +137,8 @@ class LoopbackRdmaTest
             final ByteBuffer target = ByteBuffer.allocate(64);
             final HalMemoryRegion remote = pair.serverEndpoint.registerMemory(target, MemoryAccess.REMOTE_READ);
 
-            assertEquals(HalStatus.REMOTE_ACCESS_ERROR, write(pair, source(pair, 8), 8, remote.remoteKey(), 0).status());
+            assertEquals(
+                HalStatus.REMOTE_ACCESS_ERROR, write(pair, source(pair, 8), 8, remote.remoteKey(), 0).status());
             assertUntouched(target);
         }
     }
@@ -143,7 +148,8 @@ class LoopbackRdmaTest
     {
         try (LoopbackPair pair = LoopbackPair.open().connect())
         {
-            final HalMemoryRegion remote = pair.serverEndpoint.registerMemory(pattern(64, 1), MemoryAccess.REMOTE_WRITE);
+            final HalMemoryRegion remote =
+                pair.serverEndpoint.registerMemory(pattern(64, 1), MemoryAccess.REMOTE_WRITE);
             final ByteBuffer sink = ByteBuffer.allocate(64);
             final HalMemoryRegion local = pair.clientEndpoint.registerMemory(sink, MemoryAccess.LOCAL_WRITE);
 
@@ -184,7 +190,8 @@ class LoopbackRdmaTest
             final HalMemoryRegion again = pair.serverEndpoint.registerMemory(target, REMOTE_ALL);
             assertNotEquals(remote.remoteKey(), again.remoteKey(), "a recycled slot gets a fresh key");
 
-            assertEquals(HalStatus.REMOTE_ACCESS_ERROR, write(pair, source(pair, 8), 8, remote.remoteKey(), 0).status());
+            assertEquals(
+                HalStatus.REMOTE_ACCESS_ERROR, write(pair, source(pair, 8), 8, remote.remoteKey(), 0).status());
             assertUntouched(target);
         }
     }

@@ -95,7 +95,8 @@ class LoopbackResourcesTest
     void unusableOptionValueIsRejectedWithItsName()
     {
         final HalConfig config = new HalConfig("bad", 4, 4, 1000, Map.of(LoopbackOptions.RING_BYTES, "lots"));
-        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> new LoopbackFabric(config));
+        final IllegalArgumentException ex =
+            assertThrows(IllegalArgumentException.class, () -> new LoopbackFabric(config));
         assertTrue(ex.getMessage().contains(LoopbackOptions.RING_BYTES), ex.getMessage());
     }
 

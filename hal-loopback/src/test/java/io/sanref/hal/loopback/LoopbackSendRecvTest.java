@@ -98,7 +98,8 @@ class LoopbackSendRecvTest
             pair.pumpUntil("last receive and the send", () -> pair.clientCompletions.has(50));
 
             assertEquals(1000, pair.serverCompletions.only(103).bytes());
-            assertEquals(new Completion(50, HalOpcode.SEND, HalStatus.SUCCESS, 10_000), pair.clientCompletions.only(50));
+            assertEquals(
+                new Completion(50, HalOpcode.SEND, HalStatus.SUCCESS, 10_000), pair.clientCompletions.only(50));
             assertArrayEquals(bytes(send, 0, 10_000), bytes(recv, 0, 10_000));
         }
     }
