@@ -40,7 +40,8 @@ final class CompletionQueue
      */
     CompletionQueue(final int records)
     {
-        final int capacity = BitUtil.findNextPositivePowerOfTwo(Math.max(records, 2) * RECORD_LENGTH);
+        // At least 8 records: Agrona's max message length is capacity / 8 and must fit one record.
+        final int capacity = BitUtil.findNextPositivePowerOfTwo(Math.max(records, 8) * RECORD_LENGTH);
         ring = new ManyToOneRingBuffer(new UnsafeBuffer(BufferUtil.allocateDirectAligned(
             capacity + RingBufferDescriptor.TRAILER_LENGTH, BitUtil.CACHE_LINE_LENGTH)));
     }
