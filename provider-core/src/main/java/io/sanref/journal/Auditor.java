@@ -663,7 +663,7 @@ public final class Auditor implements JournalReader.Handler
         }
         if (!other.reset && !other.closedAny)
         {
-            violation("A9", closer.closeSeq, closer.node.node, closer.descriptor, 0,
+            violation("A9", closer.node.journal, closer.closeSeq, closer.node.node, closer.descriptor, 0,
                 "closed connection " + c.id + "; the other end (journal " + other.node.journal + ", node " +
                     other.node.node + ", desc " + other.descriptor + ") ran to the end but journaled neither " +
                     "PEER_RESET nor CLOSE_CALLED for it");
@@ -674,12 +674,18 @@ public final class Auditor implements JournalReader.Handler
         final String invariant, final long seq, final int node, final long descriptor, final long op,
         final String message)
     {
+        violation(invariant, Math.max(journalIndex, 0), seq, node, descriptor, op, message);
+    }
+
+    private void violation(
+        final String invariant, final int journal, final long seq, final int node, final long descriptor,
+        final long op, final String message)
+    {
         violationCount++;
         byInvariant[invariant.charAt(1) - '0']++;
         if (violations.size() < maxStoredViolations)
         {
-            violations.add(new AuditViolation(invariant, Math.max(journalIndex, 0), seq, node, descriptor, op,
-                message));
+            violations.add(new AuditViolation(invariant, journal, seq, node, descriptor, op, message));
         }
     }
 

@@ -62,6 +62,8 @@ public final class Journal implements AutoCloseable
     /** Default ring capacity in bytes: 16384 records of {@link #MESSAGE_LENGTH} bytes plus headers. */
     public static final int DEFAULT_RING_CAPACITY = 1 << 20;
     public static final long DEFAULT_BACK_PRESSURE_TIMEOUT_MS = 10_000;
+    /** The ring's longest message is an eighth of its capacity, so it must be 8 records' payload at least. */
+    public static final int MIN_RING_CAPACITY = 8 * 64;
 
     private static final int MSG_TYPE = 1;
     private static final int DRAIN_LIMIT = 4096;
@@ -98,9 +100,10 @@ public final class Journal implements AutoCloseable
         final long backPressureTimeoutMs)
     {
         this.directory = directory;
-        if (!BitUtil.isPowerOfTwo(ringCapacity) || ringCapacity < 2 * MESSAGE_LENGTH)
+        if (!BitUtil.isPowerOfTwo(ringCapacity) || ringCapacity < MIN_RING_CAPACITY)
         {
-            throw new IllegalArgumentException("ring capacity must be a power of two >= 128: " + ringCapacity);
+            throw new IllegalArgumentException(
+                "ring capacity must be a power of two >= " + MIN_RING_CAPACITY + ": " + ringCapacity);
         }
         this.backPressureTimeoutNs = TimeUnit.MILLISECONDS.toNanos(backPressureTimeoutMs);
         ring = new ManyToOneRingBuffer(new UnsafeBuffer(
@@ -120,7 +123,8 @@ public final class Journal implements AutoCloseable
     }
 
     /**
-     * @param ringCapacity          bytes in the ring, a power of two (each record takes 72 bytes of it).
+     * @param ringCapacity          bytes in the ring, a power of two, at least {@link #MIN_RING_CAPACITY} (each
+     *                              record takes 72 bytes of it).
      * @param idleStrategy          how the journal agent waits when the ring is empty.
      * @param backPressureTimeoutMs how long a writer waits for room before failing.
      */
@@ -301,7 +305,8 @@ public final class Journal implements AutoCloseable
 
     /**
      * Drains the ring into the queue. Owned by the journal's agent thread (the appender is created there); the
-     * sequence counter is published with a release store and read with an acquire by {@link #recordsWritten()}.
+     * sequence counter is published with a release store and read with an acquire by {@link #recordsWritten()}. If
+     * the runner is closed before its thread ever ran, {@link #onClose()} runs on the closing thread instead.
      */
     private final class JournalAgent implements Agent, MessageHandler
     {
@@ -311,9 +316,16 @@ public final class Journal implements AutoCloseable
         private final AtomicLong seq = new AtomicLong();
         private ExcerptAppender appender;
 
-        public void onStart()
+        /** The appender is made on the first append: by the agent thread, or by the closer if it never ran. */
+        private ExcerptAppender appender()
         {
-            appender = queue.createAppender();
+            ExcerptAppender a = appender;
+            if (null == a)
+            {
+                a = queue.createAppender();
+                appender = a;
+            }
+            return a;
         }
 
         public int doWork()
@@ -339,7 +351,7 @@ public final class Journal implements AutoCloseable
                 buffer.getInt(index + M_FLAGS));
             record.encodeValues(scratchBuffer, 0);
             scratchBuffer.putInt(JournalRecord.CHECK_OFFSET, record.checksum(), ByteOrder.LITTLE_ENDIAN);
-            try (DocumentContext dc = appender.writingDocument())
+            try (DocumentContext dc = appender().writingDocument())
             {
                 final Bytes<?> bytes = dc.wire().bytes();
                 bytes.write(scratch);

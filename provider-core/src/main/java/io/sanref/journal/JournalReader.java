@@ -133,7 +133,7 @@ public final class JournalReader
         {
             queue = ChronicleQueue.singleBuilder(directory.toFile()).readOnly(true).build();
         }
-        catch (final RuntimeException | Error ex)
+        catch (final Exception | Error ex) // Chronicle throws checked exceptions (StreamCorruptedException) sneakily
         {
             throw new JournalUnreadableException(
                 "journal " + directory + ": Chronicle cannot open it as a queue: " + oneLine(ex), ex);
@@ -142,7 +142,11 @@ public final class JournalReader
         {
             return stream(queue, handler);
         }
-        catch (final RuntimeException ex)
+        catch (final JournalUnreadableException ex)
+        {
+            throw ex;
+        }
+        catch (final Exception ex)
         {
             throw new JournalUnreadableException(
                 "journal " + directory + ": corrupt, Chronicle failed while reading: " + oneLine(ex), ex);
