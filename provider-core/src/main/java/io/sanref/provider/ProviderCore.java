@@ -929,7 +929,7 @@ public final class ProviderCore implements SanProvider
     private void closeSteps(final SanSocket s, final int flags)
     {
         s.closeCalledNanos = System.nanoTime();
-        awaitJournaledCompletions(s);
+        awaitJournaledCompletions(s, null);
         record(JournalEvent.CLOSE_CALLED, s.descriptor(), s.switchHandle, s.connectionId, 0, OpKind.NONE, 0, 0, flags);
         final HalEndpoint endpoint = s.endpoint;
         if (null != endpoint)
@@ -948,11 +948,11 @@ public final class ProviderCore implements SanProvider
      * A completion that won its slot before close must reach the journal before the close does, so the journal
      * never shows a success for an operation that was pending when close was called (A2).
      */
-    private void awaitJournaledCompletions(final SanSocket s)
+    private void awaitJournaledCompletions(final SanSocket s, final OpSlot mine)
     {
         for (final OpSlot slot : s.ops)
         {
-            if (COMPLETING == OpSlot.stateOf(slot.word()))
+            if (slot != mine && COMPLETING == OpSlot.stateOf(slot.word()))
             {
                 final long deadline = System.nanoTime() + waitBoundNs;
                 while (COMPLETING == OpSlot.stateOf(slot.word()))
@@ -1076,7 +1076,7 @@ public final class ProviderCore implements SanProvider
             else if (HalStatus.REMOTE_ACCESS_ERROR == status || HalStatus.TRANSPORT_ERROR == status)
             {
                 // The HAL moved the connection to error: fail the socket before the switch hears of it.
-                applyEvent(s, HalOpcode.EVENT_TRANSPORT_ERROR);
+                applyEvent(s, HalOpcode.EVENT_TRANSPORT_ERROR, slot);
             }
             complete(s, slot, seq, StatusCodes.toWinsock(status), HalStatus.SUCCESS == status ? bytes : 0, false);
         }
@@ -1125,7 +1125,7 @@ public final class ProviderCore implements SanProvider
                 }
                 return;
             }
-            applyEvent(s, opcode);
+            applyEvent(s, opcode, null);
         }
         finally
         {
@@ -1138,20 +1138,22 @@ public final class ProviderCore implements SanProvider
         final int opcode = s.takeDeferredEvent();
         if (0 != opcode)
         {
-            applyEvent(s, opcode);
+            applyEvent(s, opcode, null);
         }
     }
 
     /**
      * Peer reset (R6) or transport failure: the connection is gone but the socket stays valid until the switch
      * closes it (R8); pending operations complete with the matrix's code.
+     *
+     * @param mine a slot the calling thread has won and is completing, or null.
      */
-    private void applyEvent(final SanSocket s, final int opcode)
+    private void applyEvent(final SanSocket s, final int opcode, final OpSlot mine)
     {
         final boolean reset = HalOpcode.EVENT_PEER_RESET == opcode;
         if (s.casState(CONNECTED, reset ? RESET : ABORTED))
         {
-            awaitJournaledCompletions(s);
+            awaitJournaledCompletions(s, mine);
             record(reset ? JournalEvent.PEER_RESET : JournalEvent.TRANSPORT_ERROR, s.descriptor(), s.switchHandle,
                 s.connectionId, 0, OpKind.NONE, 0, 0, 0);
             abortPending(s, reset ? Winsock.WSAECONNRESET : Winsock.WSAECONNABORTED);
