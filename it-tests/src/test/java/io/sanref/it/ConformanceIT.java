@@ -7,20 +7,24 @@ import io.sanref.scenario.ScenarioRunner;
 import io.sanref.spi.hal.HalProvider;
 import io.sanref.spi.hal.Hals;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every scenario on every HAL on the class path, through {@link ScenarioRunner}: the code path of
- * {@code sanref run}. A HAL that lacks a capability must say "not supported", never pass.
+ * {@code sanref run}, each journaled and audited (A1-A9). A HAL that lacks a capability must say "not supported",
+ * never pass.
  */
 class ConformanceIT
 {
@@ -37,9 +41,12 @@ class ConformanceIT
         return cases.stream();
     }
 
+    @TempDir
+    Path journals;
+
     @ParameterizedTest(name = "{1} on {0}")
     @MethodSource("matrix")
-    void scenarioHoldsOnHal(final String hal, final String scenario)
+    void scenarioHoldsOnHalAndItsJournalAudits(final String hal, final String scenario)
     {
         final long seed = Long.getLong("sanref.seed", System.nanoTime() & 0xFFFF_FFFFL);
         System.out.println(scenario + " on " + hal + ": seed " + seed);
@@ -48,8 +55,8 @@ class ConformanceIT
             () -> hal + " cannot run here: " + provider.unavailableReason());
 
         final ScenarioOptions options = ScenarioOptions.of(hal, scenario).withConnections(8).withOpsPerSocket(8)
-            .withSeed(seed);
-        final ScenarioResult result = ScenarioRunner.run(options, null);
+            .withSeed(seed).withJournal(journals.resolve(hal + "-" + scenario));
+        final ScenarioResult result = ScenarioRunner.run(options);
 
         if (!provider.capabilities().containsAll(ScenarioRunner.find(scenario).requires()))
         {
@@ -61,5 +68,7 @@ class ConformanceIT
         assertEquals(0, result.lostCompletions());
         assertEquals(0, result.violations());
         assertEquals(result.sockets(), result.closeHandleUpcalls(), "one final upcall per socket");
+        assertNotNull(result.audit(), "every run is audited");
+        assertTrue(result.audit().contains("\"verdict\": \"pass\""), result.audit());
     }
 }

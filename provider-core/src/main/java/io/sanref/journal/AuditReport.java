@@ -1,6 +1,11 @@
 package io.sanref.journal;
 
+import io.sanref.json.Json;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The result of an audit: what was seen, what broke, and a verdict. Immutable.
@@ -11,6 +16,9 @@ import java.util.List;
  * @param events            records read, all journals.
  * @param sockets           SOCKET_CREATED records.
  * @param operations        OP_POSTED records.
+ * @param completedByUpcall OP_COMPLETED records whose switch was told by upcall.
+ * @param completedPolled   OP_COMPLETED records whose switch polls.
+ * @param completedSync     OP_COMPLETED records whose error the call itself returned.
  * @param violationCount    violations found (all of them).
  * @param violations        the first {@code maxStored} violations, in the order found.
  * @param violationsByInvariant count per invariant: index 1 is A1 ... index 9 is A9 (index 0 unused).
@@ -22,6 +30,9 @@ public record AuditReport(
     long events,
     long sockets,
     long operations,
+    long completedByUpcall,
+    long completedPolled,
+    long completedSync,
     long violationCount,
     List<AuditViolation> violations,
     long[] violationsByInvariant,
@@ -122,87 +133,44 @@ public record AuditReport(
         return summary();
     }
 
-    /** The report as one JSON object. */
+    /** The report as one JSON object ({@code events, sockets, operations, violations, truncated, verdict}, ...). */
     public String toJson()
     {
-        final StringBuilder sb = new StringBuilder(512);
-        sb.append("{\"verdict\":\"").append(verdict()).append('"')
-            .append(",\"events\":").append(events)
-            .append(",\"sockets\":").append(sockets)
-            .append(",\"operations\":").append(operations)
-            .append(",\"truncated\":").append(truncated)
-            .append(",\"inFlightAtCrash\":").append(inFlightAtCrash)
-            .append(",\"violationCount\":").append(violationCount)
-            .append(",\"violationsByInvariant\":{");
-        boolean first = true;
+        final Map<String, Object> m = new LinkedHashMap<>();
+        m.put("events", events);
+        m.put("sockets", sockets);
+        m.put("operations", operations);
+        m.put("completions", Map.of("upcall", completedByUpcall, "polled", completedPolled, "sync", completedSync));
+        m.put("truncated", truncated);
+        m.put("in_flight_at_crash", inFlightAtCrash);
+        m.put("violation_count", violationCount);
+        final Map<String, Object> byInvariant = new LinkedHashMap<>();
         for (int i = 1; i < violationsByInvariant.length; i++)
         {
-            if (!first)
-            {
-                sb.append(',');
-            }
-            first = false;
-            sb.append("\"A").append(i).append("\":").append(violationsByInvariant[i]);
+            byInvariant.put("A" + i, violationsByInvariant[i]);
         }
-        sb.append("},\"journals\":[");
-        first = true;
+        m.put("violations_by_invariant", byInvariant);
+        final List<Object> js = new ArrayList<>();
         for (final JournalSummary j : journals)
         {
-            if (!first)
-            {
-                sb.append(',');
-            }
-            first = false;
-            sb.append("{\"name\":").append(quote(j.name()))
-                .append(",\"records\":").append(j.records())
-                .append(",\"malformed\":").append(j.malformed())
-                .append(",\"truncated\":").append(j.truncated())
-                .append(",\"truncationReason\":").append(null == j.truncationReason() ? "null" :
-                    quote(j.truncationReason()))
-                .append(",\"nodes\":").append(j.nodes())
-                .append(",\"completeNodes\":").append(j.completeNodes())
-                .append('}');
+            final Map<String, Object> jm = new LinkedHashMap<>();
+            jm.put("name", j.name());
+            jm.put("records", j.records());
+            jm.put("malformed", j.malformed());
+            jm.put("truncated", j.truncated());
+            jm.put("truncation_reason", j.truncationReason());
+            jm.put("nodes", j.nodes());
+            jm.put("complete_nodes", j.completeNodes());
+            js.add(jm);
         }
-        sb.append("],\"violations\":[");
-        first = true;
+        m.put("journals", js);
+        final List<Object> vs = new ArrayList<>();
         for (final AuditViolation v : violations)
         {
-            if (!first)
-            {
-                sb.append(',');
-            }
-            first = false;
-            sb.append(v.toJson());
+            vs.add(v.toMap());
         }
-        sb.append("]}");
-        return sb.toString();
-    }
-
-    static String quote(final String s)
-    {
-        final StringBuilder sb = new StringBuilder(s.length() + 2);
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++)
-        {
-            final char c = s.charAt(i);
-            switch (c)
-            {
-                case '"': sb.append("\\\""); break;
-                case '\\': sb.append("\\\\"); break;
-                case '\n': sb.append("\\n"); break;
-                case '\r': sb.append("\\r"); break;
-                case '\t': sb.append("\\t"); break;
-                default:
-                    if (c < 0x20)
-                    {
-                        sb.append(String.format("\\u%04x", (int)c));
-                    }
-                    else
-                    {
-                        sb.append(c);
-                    }
-            }
-        }
-        return sb.append('"').toString();
+        m.put("violations", vs);
+        m.put("verdict", verdict());
+        return Json.write(m);
     }
 }

@@ -1,5 +1,8 @@
 package io.sanref.journal;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * One broken invariant, pinned to the record that shows it.
  *
@@ -21,10 +24,16 @@ public record AuditViolation(
             (0 != op ? ", op " + op : "") + "): " + message;
     }
 
-    String toJson()
+    Map<String, Object> toMap()
     {
-        return "{\"invariant\":\"" + invariant + "\",\"journal\":" + journal + ",\"seq\":" + seq + ",\"node\":" +
-            node + ",\"descriptor\":" + descriptor + ",\"op\":" + op + ",\"message\":" + AuditReport.quote(message) +
-            "}";
+        final Map<String, Object> m = new LinkedHashMap<>();
+        m.put("invariant", invariant);
+        m.put("journal", journal);
+        m.put("seq", seq);
+        m.put("node", node);
+        m.put("descriptor", descriptor);
+        m.put("op", op);
+        m.put("message", message);
+        return m;
     }
 }

@@ -75,6 +75,9 @@ public final class Auditor implements JournalReader.Handler
     private long events;
     private long sockets;
     private long operations;
+    private long completedByUpcall;
+    private long completedPolled;
+    private long completedSync;
     private long violationCount;
     private long inFlightAtCrash;
     private boolean anyTruncated;
@@ -198,12 +201,27 @@ public final class Auditor implements JournalReader.Handler
                 onCreated(n, r);
                 break;
 
+            case JournalEvent.OP_COMPLETED:
+                if (0 != (r.flags & JournalEvent.FLAG_SYNC))
+                {
+                    completedSync++;
+                }
+                else if (0 != (r.flags & JournalEvent.FLAG_POLLED))
+                {
+                    completedPolled++;
+                }
+                else
+                {
+                    completedByUpcall++;
+                }
+                onSocketRecord(n, r);
+                break;
+
             case JournalEvent.CONNECTED:
             case JournalEvent.ACCEPTED:
             case JournalEvent.LISTENING:
             case JournalEvent.OP_POSTED:
             case JournalEvent.OP_RELEASED:
-            case JournalEvent.OP_COMPLETED:
             case JournalEvent.PEER_RESET:
             case JournalEvent.TRANSPORT_ERROR:
             case JournalEvent.CLOSE_CALLED:
@@ -262,7 +280,8 @@ public final class Auditor implements JournalReader.Handler
             }
             connections.clear();
         }
-        return new AuditReport(events, sockets, operations, violationCount, List.copyOf(violations),
+        return new AuditReport(events, sockets, operations, completedByUpcall, completedPolled, completedSync,
+            violationCount, List.copyOf(violations),
             byInvariant.clone(), anyTruncated, inFlightAtCrash, List.copyOf(journals));
     }
 

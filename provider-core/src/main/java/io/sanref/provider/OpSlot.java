@@ -14,7 +14,7 @@ import java.nio.ByteBuffer;
  * The word packs a 32-bit sequence with a 3-bit state. The sequence is part of the work-request id, so a
  * completion for an earlier use of the slot fails its CAS and is dropped.
  * <pre>
- *   FREE ──claim──► CLAIMED ──publish──► PENDING ──win CAS──► COMPLETING ──journaled──► FREE(seq+1) ──► upcall
+ *   FREE ─claim─► CLAIMED ─publish─► PENDING ─win CAS─► COMPLETING ─journaled─► FREE(seq+1) ─► overlapped, upcall
  * </pre>
  * Threading: the fields other than the word are written by the claiming thread before {@code PENDING} is
  * published and read by the CAS winner after; the word orders them.

@@ -1078,7 +1078,18 @@ public final class ProviderCore implements SanProvider
                 // The HAL moved the connection to error: fail the socket before the switch hears of it.
                 applyEvent(s, HalOpcode.EVENT_TRANSPORT_ERROR, slot);
             }
-            complete(s, slot, seq, StatusCodes.toWinsock(status), HalStatus.SUCCESS == status ? bytes : 0, false);
+            // Read the state only after winning the slot: if close or reset got in first, this operation was
+            // pending when they did, and it completes as theirs do (A2, A6). If they come after, they wait for
+            // this completion to be journaled before journaling themselves.
+            final int st = s.state();
+            if (CLOSING == st || RESET == st || ABORTED == st)
+            {
+                complete(s, slot, seq, abortCode(st), 0, false);
+            }
+            else
+            {
+                complete(s, slot, seq, StatusCodes.toWinsock(status), HalStatus.SUCCESS == status ? bytes : 0, false);
+            }
         }
         finally
         {
@@ -1179,13 +1190,14 @@ public final class ProviderCore implements SanProvider
         slot.releaseMemory();
         record(JournalEvent.OP_RELEASED, d, handle, s.connectionId, wrId, kind, 0, 0, 0);
 
-        overlapped.complete(error, 0, bytes);
         final boolean upcall = !sync && !overlapped.suppressesUpcall();
         final int flags = sync ? JournalEvent.FLAG_SYNC : upcall ? JournalEvent.FLAG_UPCALL : JournalEvent.FLAG_POLLED;
         record(JournalEvent.OP_COMPLETED, d, handle, s.connectionId, wrId, kind, error, bytes, flags);
-        // Free the slot before the upcall so the switch may repost from inside it; the caller's socket
-        // reference, not the slot, keeps closeSocketHandle behind this upcall (R7).
+        // Free the slot before the switch can see the completion (overlapped or upcall), so it may repost at once,
+        // from inside the upcall too; the caller's socket reference, not the slot, keeps closeSocketHandle behind
+        // this upcall (R7). The journal already holds the completion, so it never trails what the switch saw.
         slot.free(seq);
+        overlapped.complete(error, 0, bytes);
 
         if (upcall)
         {

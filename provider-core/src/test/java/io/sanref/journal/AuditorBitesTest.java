@@ -73,7 +73,7 @@ class AuditorBitesTest
         assertEquals(2, report.sockets());
         assertEquals(3, report.operations());
         assertEquals(26, report.events());
-        assertTrue(report.toJson().startsWith("{\"verdict\":\"pass\""), report.toJson());
+        assertTrue(report.toJson().contains("\"verdict\": \"pass\""), report.toJson());
     }
 
     @Test
@@ -571,9 +571,9 @@ class AuditorBitesTest
         assertEquals(Auditor.DEFAULT_MAX_STORED_VIOLATIONS, report.violations().size());
         assertEquals("fail", report.verdict());
         final String json = report.toJson();
-        assertTrue(json.contains("\"verdict\":\"fail\""), json);
-        assertTrue(json.contains("\"violationCount\":150"), json);
-        assertTrue(json.contains("\"A8\":150"), json);
+        assertTrue(json.contains("\"verdict\": \"fail\""), json);
+        assertTrue(json.contains("\"violation_count\": 150"), json);
+        assertTrue(json.contains("\"A8\": 150"), json);
         assertTrue(report.summary().contains("and 50 more"), report.summary());
     }
 
@@ -587,7 +587,7 @@ class AuditorBitesTest
         assertEquals(descriptor, v.descriptor(), report.summary());
         assertEquals(op, v.op(), report.summary());
         assertEquals("fail", report.verdict());
-        assertTrue(report.toJson().contains("\"invariant\":\"" + invariant + "\""), report.toJson());
+        assertTrue(report.toJson().contains("\"invariant\": \"" + invariant + "\""), report.toJson());
         return report;
     }
 }

@@ -7,7 +7,11 @@ import io.sanref.scenario.ScenarioRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 /** {@code sanref run}: one scenario with both ends in this process, checked. */
 @Command(
@@ -16,7 +20,8 @@ import java.util.concurrent.Callable;
     footer = {"", "Scenarios: close-idle, close-pending-recv, close-pending-send, peer-reset, simultaneous-close,",
         "  close-during-connect, close-during-completion, close-pending-rdma, cleanup-with-open-sockets,",
         "  stale-descriptor, double-close, backlog-full, churn, mixed.",
-        "A long soak: sanref run --scenario mixed --connections 100000 --ops-per-socket 64 --seed 1"})
+        "A long soak: sanref run --scenario mixed --connections 100000 --ops-per-socket 64 --seed 1",
+        "Exit codes: 0 pass, 1 an expectation or the audit failed, 2 bad input, 3 not supported by the HAL."})
 final class RunCommand implements Callable<Integer>
 {
     @Option(names = "--hal", defaultValue = "loopback", description = "HAL to run on (default: ${DEFAULT-VALUE}).")
@@ -40,6 +45,13 @@ final class RunCommand implements Callable<Integer>
     @Option(names = "--json", description = "Print one JSON object instead of the summary.")
     boolean json;
 
+    @Option(names = "--journal", paramLabel = "DIR",
+        description = "Journal every completion here and audit it at the end (default: a fresh temporary directory).")
+    Path journal;
+
+    @Option(names = "--no-journal", description = "Journal nothing and skip the audit.")
+    boolean noJournal;
+
     public Integer call()
     {
         final Scenario sc = ScenarioRunner.find(scenario);
@@ -47,16 +59,48 @@ final class RunCommand implements Callable<Integer>
         final int n = null != connections ? connections : mixed ? 200 : 16;
         final int k = null != opsPerSocket ? opsPerSocket : mixed ? 32 : 8;
         final long s = null != seed ? seed : System.nanoTime() & 0xFFFF_FFFFL;
-        final ScenarioOptions options = new ScenarioOptions(hal, sc.name(), n, k, s, waitMs, true, null);
+        final Path dir = noJournal ? null : journalDirectory();
+        final ScenarioOptions options = new ScenarioOptions(hal, sc.name(), n, k, s, waitMs, true, dir);
         System.err.println("sanref run " + sc.name() + " on " + hal + ": " + n + " connections, " + k +
-            " ops per socket, seed " + s);
+            " ops per socket, seed " + s + (null == dir ? ", no journal" : ", journal " + dir));
 
-        final ScenarioResult result = ScenarioRunner.run(options, null);
+        final ScenarioResult result = ScenarioRunner.run(options);
         System.out.print(json ? result.toJson() + System.lineSeparator() : result.summary());
         if (!result.supported())
         {
             return Sanref.EXIT_NOT_SUPPORTED;
         }
         return result.passed() ? Sanref.EXIT_PASS : Sanref.EXIT_FAIL;
+    }
+
+    private Path journalDirectory()
+    {
+        try
+        {
+            if (null == journal)
+            {
+                return Files.createTempDirectory("sanref-journal-");
+            }
+            if (Files.isDirectory(journal))
+            {
+                try (Stream<Path> entries = Files.list(journal))
+                {
+                    if (entries.findAny().isPresent())
+                    {
+                        throw new IllegalArgumentException("journal directory " + journal +
+                            " is not empty; give a new or empty directory (one journal per run)");
+                    }
+                }
+            }
+            else if (Files.exists(journal))
+            {
+                throw new IllegalArgumentException("--journal " + journal + " exists and is not a directory");
+            }
+            return journal;
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalArgumentException("cannot use journal directory " + journal + ": " + ex.getMessage());
+        }
     }
 }

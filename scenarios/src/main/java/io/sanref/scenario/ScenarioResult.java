@@ -1,5 +1,6 @@
 package io.sanref.scenario;
 
+import io.sanref.json.Json;
 import io.sanref.spi.Winsock;
 
 import java.util.LinkedHashMap;

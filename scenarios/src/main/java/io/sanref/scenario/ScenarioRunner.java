@@ -1,5 +1,10 @@
 package io.sanref.scenario;
 
+import io.sanref.journal.AuditReport;
+import io.sanref.journal.AuditViolation;
+import io.sanref.journal.Auditor;
+import io.sanref.journal.Journal;
+import io.sanref.journal.JournalUnreadableException;
 import io.sanref.journal.JournalWriter;
 import io.sanref.refswitch.SwitchStats;
 import io.sanref.spi.Winsock;
@@ -70,6 +75,98 @@ public final class ScenarioRunner
      */
     public static ScenarioResult run(final ScenarioOptions options, final JournalFactory journals)
     {
+        return run(options, journals, null);
+    }
+
+    /**
+     * Run one scenario journaling both nodes into {@link ScenarioOptions#journalDir()} (when set), then audit the
+     * journal (A1-A9) and check it agrees with what the switches were told: every record the providers wrote
+     * reached the disk, and the journal counts the same completions, by the same channels, as the switches.
+     *
+     * @return the result with the audit's JSON attached; audit failures are failures of the run.
+     */
+    public static ScenarioResult run(final ScenarioOptions options)
+    {
+        if (null == options.journalDir())
+        {
+            return run(options, null, null);
+        }
+        final Journal journal = Journal.open(options.journalDir());
+        final ScenarioResult[] result = new ScenarioResult[1];
+        final Node[][] nodes = new Node[1][];
+        try
+        {
+            result[0] = run(options, journal::writer, (client, server) -> nodes[0] = new Node[]{client, server});
+        }
+        finally
+        {
+            journal.close();
+        }
+        final List<String> problems = new ArrayList<>();
+        if (null != journal.failure())
+        {
+            problems.add("journal failed: " + journal.failure());
+        }
+        final AuditReport audit;
+        try
+        {
+            audit = Auditor.audit(options.journalDir());
+        }
+        catch (final JournalUnreadableException ex)
+        {
+            problems.add("journal unreadable: " + ex.getMessage());
+            return result[0].withAudit(null, problems);
+        }
+        if (!audit.passed())
+        {
+            for (final AuditViolation v : audit.violations())
+            {
+                problems.add("audit: " + v);
+            }
+        }
+        if (audit.truncated())
+        {
+            problems.add("audit: the journal of a finished run is truncated");
+        }
+        if (audit.events() != journal.recordsWritten())
+        {
+            problems.add("journal lost records: " + journal.recordsWritten() + " written, " + audit.events() + " read");
+        }
+        if (null != nodes[0] && result[0].supported())
+        {
+            long upcalls = 0;
+            long polled = 0;
+            long posted = 0;
+            for (final Node n : nodes[0])
+            {
+                upcalls += n.sw().stats().completedByUpcall();
+                polled += n.sw().stats().completedByPoll();
+                posted += n.sw().stats().posted();
+            }
+            if (audit.completedByUpcall() != upcalls || audit.completedPolled() != polled)
+            {
+                problems.add("journal and switches disagree: journal has " + audit.completedByUpcall() + " upcall and " +
+                    audit.completedPolled() + " polled completions, the switches saw " + upcalls + " and " + polled);
+            }
+            if (audit.operations() != posted + audit.completedSync())
+            {
+                problems.add("journal has " + audit.operations() + " posted operations, the switches took " + posted +
+                    " plus " + audit.completedSync() + " refused at once");
+            }
+        }
+        return result[0].withAudit(audit.toJson(), problems);
+    }
+
+    /** Told of the nodes once they exist, so a caller can read their switches afterwards. */
+    @FunctionalInterface
+    interface NodesListener
+    {
+        void onNodes(Node client, Node server);
+    }
+
+    private static ScenarioResult run(
+        final ScenarioOptions options, final JournalFactory journals, final NodesListener nodesListener)
+    {
         final HalProvider hal = Hals.find(options.hal());
         final Scenario scenario = find(options.scenario());
         if (!hal.capabilities().containsAll(scenario.requires()))
@@ -90,6 +187,10 @@ public final class ScenarioRunner
         final Node server = new Node("server", hal, maxSockets, options.opsPerSocket(), maxOverlapped,
             null == journals ? JournalWriter.OFF : journals.writer(2));
         final ScenarioContext ctx = new ScenarioContext(options, client, server);
+        if (null != nodesListener)
+        {
+            nodesListener.onNodes(client, server);
+        }
 
         final long start = System.nanoTime();
         if (ctx.expectCode(Winsock.NO_ERROR, server.startup(), "server startup") &&

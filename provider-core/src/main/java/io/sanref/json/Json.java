@@ -1,4 +1,4 @@
-package io.sanref.scenario;
+package io.sanref.json;
 
 import java.util.List;
 import java.util.Map;
