@@ -12,6 +12,11 @@ final class Churn implements Scenario
         return "churn";
     }
 
+    public int liveConnections(final ScenarioOptions options)
+    {
+        return 1;
+    }
+
     public String proves()
     {
         return "R2, R7, R8: socket after socket is created, connected and closed, each with one create and one "

@@ -25,6 +25,11 @@ final class Mixed implements Scenario
         return "mixed";
     }
 
+    public int liveConnections(final ScenarioOptions options)
+    {
+        return WORKERS;
+    }
+
     public String proves()
     {
         return "R3-R8 together: under a seeded random mix of traffic and closes from either or both ends, every "

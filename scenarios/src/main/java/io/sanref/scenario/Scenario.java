@@ -23,5 +23,11 @@ public interface Scenario
         return Set.of(HalCapability.SEND_RECV);
     }
 
+    /** @return the most connections it holds open at once, which sizes the socket tables. */
+    default int liveConnections(final ScenarioOptions options)
+    {
+        return options.connections();
+    }
+
     void run(ScenarioContext ctx) throws InterruptedException;
 }

@@ -180,7 +180,7 @@ public final class ScenarioRunner
             throw new IllegalStateException("HAL '" + hal.name() + "' cannot run here: " + why);
         }
 
-        final int maxSockets = Math.max(64, 2 * options.connections() + 64);
+        final int maxSockets = Math.max(64, 2 * scenario.liveConnections(options) + 64);
         final int maxOverlapped = 1 << 20;
         final Node client = new Node("client", hal, maxSockets, options.opsPerSocket(), maxOverlapped,
             null == journals ? JournalWriter.OFF : journals.writer(1));
