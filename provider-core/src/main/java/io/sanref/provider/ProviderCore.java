@@ -266,6 +266,13 @@ public final class ProviderCore implements SanProvider
         return live;
     }
 
+    /** @return the HAL's own gauges and counters (see {@link HalFabric#counters()}), empty when not started. */
+    public java.util.Map<String, Long> halCounters()
+    {
+        final HalFabric f = fabric;
+        return null == f ? java.util.Map.of() : f.counters();
+    }
+
     /** @return the number of memory registrations held across all sockets (for leak checks). */
     public int liveRegistrations()
     {

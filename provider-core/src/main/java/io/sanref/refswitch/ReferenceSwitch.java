@@ -55,6 +55,10 @@ public final class ReferenceSwitch implements UpcallTable
     private volatile boolean recording;
     private final Queue<Upcall> upcalls = new ConcurrentLinkedQueue<>();
     private volatile CompletionListener completionListener;
+    private volatile double slowUpcallRate;
+    private volatile long slowUpcallMaxNanos;
+    private volatile long slowUpcallSeed;
+    private final java.util.concurrent.atomic.AtomicLong slowUpcallDecisions = new java.util.concurrent.atomic.AtomicLong();
 
     /** Told of every completion the switch accepts, on the thread that reports it. Must not block long. */
     @FunctionalInterface
@@ -112,6 +116,39 @@ public final class ReferenceSwitch implements UpcallTable
     public void completionListener(final CompletionListener listener)
     {
         completionListener = listener;
+    }
+
+    /**
+     * A fault of the switch's own: a share of completion upcalls spin for a while before returning, so closes start
+     * while they run (R7). Decisions come from the seed.
+     */
+    public void slowUpcalls(final double rate, final long maxNanos, final long seed)
+    {
+        slowUpcallSeed = seed;
+        slowUpcallMaxNanos = maxNanos;
+        slowUpcallRate = rate;
+    }
+
+    private void maybeSlow()
+    {
+        final double rate = slowUpcallRate;
+        if (rate <= 0)
+        {
+            return;
+        }
+        long z = slowUpcallSeed + slowUpcallDecisions.incrementAndGet() * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z ^= z >>> 31;
+        if ((z >>> 11) * 0x1.0p-53 < rate)
+        {
+            stats.slowedUpcalls.incrementAndGet();
+            final long until = System.nanoTime() + Long.remainderUnsigned(z, Math.max(1, slowUpcallMaxNanos));
+            while (System.nanoTime() - until < 0)
+            {
+                Thread.onSpinWait();
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -532,6 +569,7 @@ public final class ReferenceSwitch implements UpcallTable
             s.completions.incrementAndGet();
         }
         notify(s, ov, error, bytes);
+        maybeSlow();
         return Winsock.NO_ERROR;
     }
 

@@ -38,6 +38,7 @@ public final class SwitchStats
     final AtomicLong closeHandleUpcalls = new AtomicLong();
     final AtomicLong duplicateCloseHandles = new AtomicLong();
     final AtomicLong closeHandleBeforeClose = new AtomicLong();
+    final AtomicLong slowedUpcalls = new AtomicLong();
     final AtomicLongArray byCode = new AtomicLongArray(KNOWN_CODES.length + 1);
     final AtomicLongArray syncByCode = new AtomicLongArray(KNOWN_CODES.length + 1);
 
@@ -137,6 +138,12 @@ public final class SwitchStats
     public long closeHandleBeforeClose()
     {
         return closeHandleBeforeClose.get();
+    }
+
+    /** @return completion upcalls the switch deliberately slowed (a fault of its own). */
+    public long slowedUpcalls()
+    {
+        return slowedUpcalls.get();
     }
 
     /** @return the sum of every violation counter: 0 for a correct provider. */

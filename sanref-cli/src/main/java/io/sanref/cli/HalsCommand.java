@@ -25,6 +25,10 @@ final class HalsCommand implements Callable<Integer>
             System.out.printf("%-10s %-36s %s%n", hal.name(), String.join(",", caps),
                 null == why ? "available" : "unavailable: " + why);
         }
+        for (final String decorator : Hals.decorators())
+        {
+            System.out.printf("%-10s decorator: --hal %s:NAME wraps any HAL above%n", decorator, decorator);
+        }
         return Sanref.EXIT_PASS;
     }
 }

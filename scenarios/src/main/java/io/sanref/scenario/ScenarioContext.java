@@ -29,12 +29,15 @@ public final class ScenarioContext
     private final Node server;
     private final Random random;
     private final List<String> failures = new ArrayList<>();
+    private final boolean faults;
+    private final java.util.concurrent.atomic.AtomicLong bent = new java.util.concurrent.atomic.AtomicLong();
     private final long waitBoundNs;
     private volatile long progressAt = System.nanoTime();
 
-    ScenarioContext(final ScenarioOptions options, final Node client, final Node server)
+    ScenarioContext(final ScenarioOptions options, final Node client, final Node server, final boolean faults)
     {
         this.options = options;
+        this.faults = faults;
         this.client = client;
         this.server = server;
         random = new Random(options.seed());
@@ -62,12 +65,40 @@ public final class ScenarioContext
         return random;
     }
 
+    /** @return true when the HAL injects faults: scenario expectations may bend, invariants may not. */
+    public boolean faults()
+    {
+        return faults;
+    }
+
+    /** @return scenario expectations that did not hold because faults were injected (never invariants). */
+    public long expectationsBent()
+    {
+        return bent.get();
+    }
+
     /**
-     * State an expectation.
+     * State a scenario's expectation. Under injected faults an unmet expectation is counted, not failed: a dropped
+     * connection legitimately turns a 995 into a 10053. Invariants go through {@link #invariant}.
      *
      * @return {@code condition}, so a scenario can stop early when a precondition failed.
      */
     public boolean expect(final boolean condition, final String what)
+    {
+        if (!condition && faults)
+        {
+            bent.incrementAndGet();
+            return false;
+        }
+        return invariant(condition, what);
+    }
+
+    /**
+     * State an invariant: it must hold, faults or not.
+     *
+     * @return {@code condition}.
+     */
+    public boolean invariant(final boolean condition, final String what)
     {
         if (!condition)
         {

@@ -25,6 +25,8 @@ import java.util.Map;
  * @param violations           every switch-side violation counted (0 for a correct provider).
  * @param closeLatencyUs       closeSocket to closeSocketHandle, percentiles in microseconds.
  * @param durationMs           wall time of the scenario.
+ * @param expectationsBent     scenario expectations that faults legitimately bent (0 without faults).
+ * @param halCounters          the HALs' own counters at the end of the run, summed over both nodes (faults injected).
  * @param failures             expectations that did not hold, in words.
  * @param audit                the journal audit's JSON, or null when no journal was kept.
  */
@@ -44,6 +46,8 @@ public record ScenarioResult(
     long violations,
     Map<String, Double> closeLatencyUs,
     long durationMs,
+    long expectationsBent,
+    Map<String, Long> halCounters,
     List<String> failures,
     String audit)
 {
@@ -64,7 +68,7 @@ public record ScenarioResult(
         all.addAll(auditFailures);
         return new ScenarioResult(scenario, hal, seed, supported, sockets, posted, completed, completionsByCode,
             syncErrorsByCode, duplicateCompletions, lostCompletions, closeHandleUpcalls, violations, closeLatencyUs,
-            durationMs, List.copyOf(all), auditJson);
+            durationMs, expectationsBent, halCounters, List.copyOf(all), auditJson);
     }
 
     public String toJson()
@@ -85,6 +89,8 @@ public record ScenarioResult(
         m.put("violations", violations);
         m.put("close_latency_us", closeLatencyUs);
         m.put("duration_ms", durationMs);
+        m.put("expectations_bent_by_faults", expectationsBent);
+        m.put("hal_counters", halCounters);
         m.put("failures", failures);
         if (null != audit)
         {
@@ -133,6 +139,18 @@ public record ScenarioResult(
             sb.append('\n');
         }
         sb.append("switch-side violations: ").append(violations).append('\n');
+        if (halCounters.keySet().stream().anyMatch((k) -> k.startsWith("faults_")))
+        {
+            sb.append("faults injected: ");
+            halCounters.forEach((k, v) ->
+            {
+                if (k.startsWith("faults_") || "slowed_upcalls".equals(k))
+                {
+                    sb.append(k.replace("faults_", "")).append('=').append(v).append(' ');
+                }
+            });
+            sb.append("; scenario expectations bent by them: ").append(expectationsBent).append('\n');
+        }
         if (null != audit)
         {
             sb.append("journal audit: ").append(audit.contains("\"verdict\": \"pass\"") ? "pass" : "FAIL").append('\n');

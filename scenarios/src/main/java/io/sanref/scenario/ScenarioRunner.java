@@ -172,7 +172,7 @@ public final class ScenarioRunner
         if (!hal.capabilities().containsAll(scenario.requires()))
         {
             return new ScenarioResult(scenario.name(), hal.name(), options.seed(), false, 0, 0, 0, Map.of(), Map.of(),
-                0, 0, 0, 0, Map.of(), 0, List.of(), null);
+                0, 0, 0, 0, Map.of(), 0, 0, Map.of(), List.of(), null);
         }
         final String why = hal.unavailableReason();
         if (null != why)
@@ -186,15 +186,21 @@ public final class ScenarioRunner
             null == journals ? JournalWriter.OFF : journals.writer(1));
         final Node server = new Node("server", hal, maxSockets, options.opsPerSocket(), maxOverlapped,
             null == journals ? JournalWriter.OFF : journals.writer(2));
-        final ScenarioContext ctx = new ScenarioContext(options, client, server);
+        final boolean faults = hal.name().startsWith("faulty:");
+        final ScenarioContext ctx = new ScenarioContext(options, client, server, faults);
+        if (faults)
+        {
+            client.sw().slowUpcalls(0.01, 200_000, options.seed());
+            server.sw().slowUpcalls(0.01, 200_000, options.seed() + 1);
+        }
         if (null != nodesListener)
         {
             nodesListener.onNodes(client, server);
         }
 
         final long start = System.nanoTime();
-        if (ctx.expectCode(Winsock.NO_ERROR, server.startup(), "server startup") &&
-            ctx.expectCode(Winsock.NO_ERROR, client.startup(), "client startup"))
+        if (ctx.invariant(Winsock.NO_ERROR == server.startup(), "server startup") &&
+            ctx.invariant(Winsock.NO_ERROR == client.startup(), "client startup"))
         {
             try
             {
@@ -203,24 +209,30 @@ public final class ScenarioRunner
             catch (final InterruptedException ex)
             {
                 Thread.currentThread().interrupt();
-                ctx.expect(false, "interrupted");
+                ctx.invariant(false, "interrupted");
             }
             catch (final RuntimeException ex)
             {
-                ctx.expect(false, "the scenario threw " + ex);
+                ctx.invariant(false, "the scenario threw " + ex);
             }
         }
+        final Map<String, Long> halCounters = new TreeMap<>();
+        for (final Node node : new Node[]{client, server})
+        {
+            node.provider().halCounters().forEach((k, v) -> halCounters.merge(k, v, Long::sum));
+        }
+        halCounters.put("slowed_upcalls", client.sw().stats().slowedUpcalls() + server.sw().stats().slowedUpcalls());
         for (final Node node : new Node[]{client, server})
         {
             while (node.startups() > 0)
             {
-                ctx.expectCode(Winsock.NO_ERROR, node.cleanup(), node + " final cleanup");
+                ctx.invariant(Winsock.NO_ERROR == node.cleanup(), node + " final cleanup");
             }
         }
         final long durationMs = (System.nanoTime() - start) / 1_000_000;
         checkShared(ctx, client);
         checkShared(ctx, server);
-        return result(scenario, hal, options, ctx, client, server, durationMs);
+        return result(scenario, hal, options, ctx, client, server, durationMs, halCounters);
     }
 
     /** Makes one journal writer per node. */
@@ -234,32 +246,32 @@ public final class ScenarioRunner
     {
         final SwitchStats st = node.sw().stats();
         final int lost = node.sw().outstanding();
-        ctx.expect(0 == lost, node + ": " + lost + " operations never completed (A1)");
-        ctx.expect(0 == st.duplicateCompletions(), node + ": " + st.duplicateCompletions() + " duplicate completions (A1)");
-        ctx.expect(0 == st.upcallsForDeadHandles(), node + ": " + st.upcallsForDeadHandles() +
+        ctx.invariant(0 == lost, node + ": " + lost + " operations never completed (A1)");
+        ctx.invariant(0 == st.duplicateCompletions(), node + ": " + st.duplicateCompletions() + " duplicate completions (A1)");
+        ctx.invariant(0 == st.upcallsForDeadHandles(), node + ": " + st.upcallsForDeadHandles() +
             " upcalls for closed or unknown handles (R7, A4)");
-        ctx.expect(0 == st.upcallsForPolledOps(), node + ": " + st.upcallsForPolledOps() +
+        ctx.invariant(0 == st.upcallsForPolledOps(), node + ": " + st.upcallsForPolledOps() +
             " completion upcalls for operations the switch polls (R3)");
-        ctx.expect(0 == st.overlappedMismatches(), node + ": " + st.overlappedMismatches() +
+        ctx.invariant(0 == st.overlappedMismatches(), node + ": " + st.overlappedMismatches() +
             " overlapped structures disagreeing with their upcall (R4)");
-        ctx.expect(0 == st.abortedWithBytes(), node + ": " + st.abortedWithBytes() + " aborted operations reporting bytes (R4)");
-        ctx.expect(0 == st.wrongHandle(), node + ": " + st.wrongHandle() + " completions under the wrong handle");
-        ctx.expect(0 == st.duplicateCloseHandles(), node + ": " + st.duplicateCloseHandles() +
+        ctx.invariant(0 == st.abortedWithBytes(), node + ": " + st.abortedWithBytes() + " aborted operations reporting bytes (R4)");
+        ctx.invariant(0 == st.wrongHandle(), node + ": " + st.wrongHandle() + " completions under the wrong handle");
+        ctx.invariant(0 == st.duplicateCloseHandles(), node + ": " + st.duplicateCloseHandles() +
             " second closeSocketHandle upcalls (R7)");
-        ctx.expect(0 == st.closeHandleBeforeClose(), node + ": " + st.closeHandleBeforeClose() +
+        ctx.invariant(0 == st.closeHandleBeforeClose(), node + ": " + st.closeHandleBeforeClose() +
             " sockets freed before closeSocket (R8)");
-        ctx.expect(st.createHandleUpcalls() == st.closeHandleUpcalls(), node + ": " + st.createHandleUpcalls() +
+        ctx.invariant(st.createHandleUpcalls() == st.closeHandleUpcalls(), node + ": " + st.createHandleUpcalls() +
             " create upcalls but " + st.closeHandleUpcalls() + " final upcalls (R7)");
-        ctx.expect(0 == node.sw().liveHandles(), node + ": " + node.sw().liveHandles() + " handles still open after cleanup");
-        ctx.expect(0 == node.provider().liveSockets(), node + ": " + node.provider().liveSockets() +
+        ctx.invariant(0 == node.sw().liveHandles(), node + ": " + node.sw().liveHandles() + " handles still open after cleanup");
+        ctx.invariant(0 == node.provider().liveSockets(), node + ": " + node.provider().liveSockets() +
             " socket slots still held after cleanup");
-        ctx.expect(0 == node.provider().liveRegistrations(), node + ": " + node.provider().liveRegistrations() +
+        ctx.invariant(0 == node.provider().liveRegistrations(), node + ": " + node.provider().liveRegistrations() +
             " registrations still held after cleanup");
     }
 
     private static ScenarioResult result(
         final Scenario scenario, final HalProvider hal, final ScenarioOptions options, final ScenarioContext ctx,
-        final Node client, final Node server, final long durationMs)
+        final Node client, final Node server, final long durationMs, final Map<String, Long> halCounters)
     {
         final SwitchStats c = client.sw().stats();
         final SwitchStats s = server.sw().stats();
@@ -286,6 +298,8 @@ public final class ScenarioRunner
             c.violations() + s.violations(),
             closeLatencyUs,
             durationMs,
+            ctx.expectationsBent(),
+            halCounters,
             List.copyOf(ctx.failures()),
             null);
     }

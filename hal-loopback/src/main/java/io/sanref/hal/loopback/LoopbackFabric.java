@@ -11,6 +11,8 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -91,6 +93,16 @@ public final class LoopbackFabric implements HalFabric
     public int availableCredits()
     {
         return credits.get();
+    }
+
+    /** Leak gauges: after every connection closed and its completions were polled, these return to their start. */
+    public Map<String, Long> counters()
+    {
+        final Map<String, Long> counters = new LinkedHashMap<>();
+        counters.put("credits_free", (long)credits.get());
+        counters.put("endpoints_live", (long)liveEndpoints.get());
+        counters.put("listeners_live", (long)listeners.size());
+        return counters;
     }
 
     public HalEndpoint createEndpoint(final long context)

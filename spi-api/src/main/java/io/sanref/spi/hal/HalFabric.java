@@ -36,6 +36,18 @@ public interface HalFabric extends AutoCloseable
     int poll(CompletionHandler handler, int limit);
 
     /**
+     * Gauges and counters for leak checks and reports (e.g. live endpoints, free credits, faults injected).
+     * Names are the HAL's own; a value that should return to its starting value after every connection has
+     * closed says so in its name ({@code *_live}, {@code *_free}).
+     *
+     * @return a snapshot; empty by default.
+     */
+    default java.util.Map<String, Long> counters()
+    {
+        return java.util.Map.of();
+    }
+
+    /**
      * Release the attachment. Waits, boundedly, for outstanding completions to be reaped.
      */
     void close();
