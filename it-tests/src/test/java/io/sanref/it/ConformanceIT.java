@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every scenario on every HAL on the class path, through {@link ScenarioRunner}: the code path of
+ * Every scenario on every HAL on the class path, plain and under {@code faulty:}, through {@link ScenarioRunner}: the
+ * code path of
  * {@code sanref run}, each journaled and audited (A1-A9). A HAL that lacks a capability must say "not supported",
  * never pass.
  */
@@ -33,9 +34,12 @@ class ConformanceIT
         final List<Arguments> cases = new ArrayList<>();
         for (final HalProvider hal : Hals.all())
         {
-            for (final Scenario scenario : ScenarioRunner.scenarios())
+            for (final String decorator : new String[]{"", "faulty:"})
             {
-                cases.add(Arguments.of(hal.name(), scenario.name()));
+                for (final Scenario scenario : ScenarioRunner.scenarios())
+                {
+                    cases.add(Arguments.of(decorator + hal.name(), scenario.name()));
+                }
             }
         }
         return cases.stream();
@@ -68,6 +72,8 @@ class ConformanceIT
         assertEquals(0, result.lostCompletions());
         assertEquals(0, result.violations());
         assertEquals(result.sockets(), result.closeHandleUpcalls(), "one final upcall per socket");
+        Reliability.record("conformance-" + hal.replace(':', '-') + "-" + scenario,
+            Reliability.of(result, Reliability.auditViolations(result)));
         assertNotNull(result.audit(), "every run is audited");
         assertTrue(result.audit().contains("\"verdict\": \"pass\""), result.audit());
     }

@@ -80,6 +80,8 @@ class CrashIT
         final String json = out.toString(StandardCharsets.UTF_8);
         System.out.println(json);
 
+        Reliability.record("crash", java.util.Map.of("crash_runs", 1L,
+            "violations", json.contains("\"violation_count\": 0") ? 0L : 1L));
         assertNotEquals(Sanref.EXIT_FAIL, exit, "a crash is not a violation");
         assertTrue(json.contains("\"violation_count\": 0"), json);
         assertTrue(json.contains("\"complete_nodes\": 0"), "neither node ran to its cleanup: " + json);

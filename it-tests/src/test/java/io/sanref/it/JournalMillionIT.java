@@ -30,6 +30,7 @@ class JournalMillionIT
 
         final ScenarioResult result = ScenarioRunner.run(options);
 
+        Reliability.record("journal-million", Reliability.of(result, Reliability.auditViolations(result)));
         assertTrue(result.passed(), () -> result.summary());
         assertTrue(result.posted() >= 1_000_000, "posted " + result.posted());
         assertEquals(result.posted(), result.completed());

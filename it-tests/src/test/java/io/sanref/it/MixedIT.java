@@ -21,6 +21,7 @@ class MixedIT
 
         final ScenarioResult result = ScenarioRunner.run(options, null);
 
+        Reliability.record("mixed", Reliability.of(result, 0));
         assertTrue(result.passed(), () -> result.summary());
         assertTrue(result.posted() >= 10_000, "posted " + result.posted());
         assertTrue(result.sockets() >= 400, "sockets " + result.sockets());

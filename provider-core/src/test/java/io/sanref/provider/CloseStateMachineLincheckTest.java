@@ -12,7 +12,10 @@ import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * Model checks the close state machine: close racing completion, close racing post, close racing close
@@ -90,22 +93,32 @@ public class CloseStateMachineLincheckTest
     }
 
     @Test
-    void modelChecking()
+    void modelChecking() throws IOException
     {
         LinChecker.check(CloseStateMachineLincheckTest.class, new ModelCheckingOptions()
             .iterations(30)
             .invocationsPerIteration(500)
             .threads(3)
             .actorsPerThread(2));
+        explored("lincheck-model-checking", 30 * 500);
     }
 
     @Test
-    void stress()
+    void stress() throws IOException
     {
         LinChecker.check(CloseStateMachineLincheckTest.class, new StressOptions()
             .iterations(20)
             .invocationsPerIteration(1_000)
             .threads(3)
             .actorsPerThread(3));
+        explored("lincheck-stress", 20 * 1_000);
+    }
+
+    /** A figure for the reliability report (it-tests sums the fragments). */
+    private static void explored(final String fragment, final long invocations) throws IOException
+    {
+        final Path dir = Path.of(System.getProperty("sanref.reliability.dir", "target/reliability"));
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(fragment + ".properties"), "races_explored=" + invocations + "\n");
     }
 }
