@@ -108,6 +108,12 @@ public final class ProviderCore implements SanProvider
         return hal.name();
     }
 
+    /** @return true if the HAL under this provider can do RDMA. */
+    public boolean halRdma()
+    {
+        return rdmaSupported;
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // Startup and cleanup (R1)
     // ---------------------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ public final class ScenarioRunner
         new DoubleClose(),
         new BacklogFull(),
         new Churn(),
+        new CloseMatrix(),
         new Mixed());
 
     private ScenarioRunner()
