@@ -76,7 +76,9 @@ class LeakIT
                 final SwitchSocket c = client.socket();
                 assertEquals(Winsock.WSA_IO_PENDING, client.connect(c, address, connect));
                 final SwitchSocket[] s = new SwitchSocket[1];
-                await(() -> null != s[0] || null != (s[0] = server.accept(listener)), "accept");
+                await(() -> null != s[0] || null != (s[0] = server.accept(listener)), () -> "accept in cycle " + i +
+                    " (last accept error " + server.lastAcceptError() + ", connect " + connect + ", client hal " +
+                    clientProvider.halCounters() + ", server hal " + serverProvider.halCounters() + ")");
                 await(() -> !client.isOutstanding(connect), "connect");
                 assertEquals(0, connect.offsetHigh(), "connect completed with " + connect.offsetHigh());
                 if (rdma && 0 == (i & 3))
@@ -183,12 +185,17 @@ class LeakIT
 
     private static void await(final BooleanSupplier condition, final String what)
     {
+        await(condition, () -> what);
+    }
+
+    private static void await(final BooleanSupplier condition, final java.util.function.Supplier<String> what)
+    {
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BOUND_MS);
         while (!condition.getAsBoolean())
         {
             if (System.nanoTime() - deadline > 0)
             {
-                fail("timed out after " + BOUND_MS + " ms waiting for " + what);
+                fail("timed out after " + BOUND_MS + " ms waiting for " + what.get());
             }
             Thread.yield();
         }
