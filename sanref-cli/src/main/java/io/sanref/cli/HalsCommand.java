@@ -24,6 +24,11 @@ final class HalsCommand implements Callable<Integer>
             final String why = hal.unavailableReason();
             System.out.printf("%-10s %-36s %s%n", hal.name(), String.join(",", caps),
                 null == why ? "available" : "unavailable: " + why);
+            final String details = hal.details();
+            if (!details.isEmpty())
+            {
+                System.out.printf("%-10s %s%n", "", details);
+            }
         }
         for (final String decorator : Hals.decorators())
         {

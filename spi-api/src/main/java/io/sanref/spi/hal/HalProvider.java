@@ -17,6 +17,15 @@ public interface HalProvider
     String unavailableReason();
 
     /**
+     * @return one line on what runs underneath and why, for {@code sanref hals} (for example which engine a HAL
+     * picked and, when it fell back, exactly why); empty when there is nothing to add.
+     */
+    default String details()
+    {
+        return "";
+    }
+
+    /**
      * Attach one node (one provider instance) to the fabric.
      *
      * @param config sizes and options.
