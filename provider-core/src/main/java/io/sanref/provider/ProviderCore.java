@@ -797,7 +797,7 @@ public final class ProviderCore implements SanProvider
                     if (null == region)
                     {
                         s.registrationHandles.set(i, 0);
-                        return -reject(socket, Winsock.WSAENOBUFS);
+                        return -reject(socket, registrationRefused(s.endpoint.state()));
                     }
                     s.regions[i] = region;
                     final long handle = registrationHandle(s.registrationGeneration.incrementAndGet(), s.index, i);
@@ -862,6 +862,20 @@ public final class ProviderCore implements SanProvider
         finally
         {
             releaseRef(s);
+        }
+    }
+
+    /**
+     * The HAL refused a registration. If its endpoint already failed or was reset (news the provider has not
+     * polled yet), the call answers as any call on a broken connection does; otherwise memory ran out.
+     */
+    private static int registrationRefused(final int endpointState)
+    {
+        switch (endpointState)
+        {
+            case HalEndpoint.ERROR: return Winsock.WSAECONNABORTED;
+            case HalEndpoint.RESET: return Winsock.WSAECONNRESET;
+            default: return Winsock.WSAENOBUFS;
         }
     }
 

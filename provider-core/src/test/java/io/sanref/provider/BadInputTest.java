@@ -44,6 +44,32 @@ class BadInputTest
         assertTrue(!ov.isPending(), "nothing touched the overlapped");
     }
 
+    /**
+     * A HAL that cannot register on an endpoint that already failed or was reset — news the provider has not
+     * polled yet — gets the broken connection's code, as every other call would, not "out of memory" (found by
+     * SPI fuzzing: a registration right after a bad RDMA key). A healthy endpoint's refusal stays WSAENOBUFS.
+     */
+    @Test
+    void aRegistrationTheHalRefusesAnswersByTheEndpointsStateR9()
+    {
+        final FakeHal hal = new FakeHal();
+        final ProviderCore p = new ProviderCore(hal, HalConfig.defaults("reg"),
+            ProviderConfig.defaults("reg").withMaxSockets(2).withCallerDrivenProgress());
+        final io.sanref.refswitch.ReferenceSwitch sw = new io.sanref.refswitch.ReferenceSwitch(p, 2, 8);
+        assertEquals(0, sw.startup());
+        final SwitchSocket s = sw.socket();
+        assertEquals(Winsock.WSA_IO_PENDING, sw.connect(s, new SanAddress("127.0.0.1", 1), sw.newOverlapped(false)));
+        p.doWork();
+        final ByteBuffer memory = ByteBuffer.allocateDirect(16);
+        assertEquals(-Winsock.WSAENOBUFS, p.registerMemory(s.descriptor(), memory, MemoryAccess.ALL), "healthy");
+        hal.failEndpointsSilently(io.sanref.spi.hal.HalEndpoint.RESET);
+        assertEquals(-Winsock.WSAECONNRESET, p.registerMemory(s.descriptor(), memory, MemoryAccess.ALL), "reset");
+        hal.failEndpointsSilently(io.sanref.spi.hal.HalEndpoint.ERROR);
+        assertEquals(-Winsock.WSAECONNABORTED, p.registerMemory(s.descriptor(), memory, MemoryAccess.ALL), "failed");
+        assertEquals(0, sw.closeSocket(s));
+        assertEquals(0, sw.cleanup());
+    }
+
     @Test
     void descriptorsNeverIssuedAreNotSocketsR8()
     {

@@ -24,6 +24,13 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 final class FakeHal implements HalProvider
 {
     final ConcurrentLinkedQueue<long[]> completions = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Endpoint> endpoints = new ConcurrentLinkedQueue<>();
+
+    /** Move every endpoint to {@code state} as a failing NIC would, before any news of it reaches a poll. */
+    void failEndpointsSilently(final int state)
+    {
+        endpoints.forEach((e) -> e.state = state);
+    }
 
     public String name()
     {
@@ -51,7 +58,9 @@ final class FakeHal implements HalProvider
 
             public HalEndpoint createEndpoint(final long context)
             {
-                return new Endpoint(context);
+                final Endpoint e = new Endpoint(context);
+                endpoints.add(e);
+                return e;
             }
 
             public HalListener createListener()
