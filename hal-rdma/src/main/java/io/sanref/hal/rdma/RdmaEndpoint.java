@@ -13,7 +13,6 @@ import io.sanref.spi.hal.HalEndpoint;
 import io.sanref.spi.hal.HalMemoryRegion;
 import io.sanref.spi.hal.HalOpcode;
 import io.sanref.spi.hal.HalStatus;
-import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
@@ -62,7 +61,7 @@ final class RdmaEndpoint implements HalEndpoint
     private static final long TAG_RECV = 4L << TAG_SHIFT;
     private static final long TAG_MASK = 0xFFL << TAG_SHIFT;
     private static final long INDEX_MASK = ~TAG_MASK;
-    private static final int CONTROL_BYTES = 16;
+    private static final int CONTROL_BYTES = BufferSet.CONTROL_BYTES;
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     private static final RdmaMemoryRegion RESERVED = new RdmaMemoryRegion(null, null, -1, 0);
 
@@ -78,6 +77,8 @@ final class RdmaEndpoint implements HalEndpoint
     private final AtomicReferenceArray<RdmaMemoryRegion> regions;
     private final AtomicBoolean eventCredit = new AtomicBoolean(true);
     private final AtomicBoolean aborted = new AtomicBoolean();
+    /** Set when abort has finished its steps; the progress thread releases nothing before. */
+    private volatile boolean abortDone;
     private final AtomicInteger connectPending = new AtomicInteger();
     private final BoundedWait.Condition notDelivering = () -> 0 == this.delivering;
     private final SoftPd pd;
@@ -91,6 +92,7 @@ final class RdmaEndpoint implements HalEndpoint
     private long connectDeadlineNs;
 
     // Verbs objects of the connection (created by setup, before the QP is published).
+    private BufferSet buffers;
     private SoftMr rxMr;
     private SoftMr txMr;
     private SoftMr controlMr;
@@ -189,14 +191,16 @@ final class RdmaEndpoint implements HalEndpoint
         {
             return false;
         }
-        rxMr = pd.registerMr(BufferUtil.allocateDirectAligned(bounceBuffers * bounceBytes, 64), Ibv.ACCESS_LOCAL_WRITE);
-        txMr = pd.registerMr(BufferUtil.allocateDirectAligned(bounceBuffers * bounceBytes, 64), 0);
-        controlMr = pd.registerMr(BufferUtil.allocateDirectAligned(CONTROL_BYTES, 64),
-            Ibv.ACCESS_LOCAL_WRITE | Ibv.ACCESS_REMOTE_WRITE);
-        controlSrcMr = pd.registerMr(BufferUtil.allocateDirectAligned(CONTROL_BYTES, 64), 0);
+        final BufferSet set = fabric.takeBuffers();
+        buffers = set;
+        rxMr = pd.registerMr(set.rx, Ibv.ACCESS_LOCAL_WRITE);
+        txMr = pd.registerMr(set.tx, 0);
+        controlMr = pd.registerMr(set.control, Ibv.ACCESS_LOCAL_WRITE | Ibv.ACCESS_REMOTE_WRITE);
+        controlSrcMr = pd.registerMr(set.controlSrc, 0);
         if (null == rxMr || null == txMr || null == controlMr || null == controlSrcMr || 0 != q.modify(Ibv.QPS_INIT))
         {
             fabric.device.destroyQp(q);
+            releaseOwnRegions();
             return false;
         }
         control = new UnsafeBuffer(controlMr.buffer());
@@ -581,6 +585,7 @@ final class RdmaEndpoint implements HalEndpoint
             q.modify(Ibv.QPS_ERR);
         }
         releaseRegions();
+        abortDone = true;
     }
 
     private void enterError()
@@ -1026,7 +1031,7 @@ final class RdmaEndpoint implements HalEndpoint
             {
                 return work; // verbs flushes not reaped yet: they come through the node's CQ poll
             }
-            if (!aborted.get())
+            if (!abortDone)
             {
                 // Peer reset or failure without a local abort: the provider still owns the regions until it closes
                 // the socket (R8), so keep the endpoint until abort.
@@ -1038,11 +1043,14 @@ final class RdmaEndpoint implements HalEndpoint
                 return work;
             }
         }
-        else if (!aborted.get())
+        else if (!abortDone)
         {
             return work;
         }
-        releaseResources();
+        if (!releaseResources())
+        {
+            return work; // a region is still being released; try again on the next call
+        }
         if (eventCredit.compareAndSet(true, false))
         {
             fabric.releaseCredits(1);
@@ -1052,10 +1060,31 @@ final class RdmaEndpoint implements HalEndpoint
         return work + 1;
     }
 
-    /** Release the PD and the HAL's own regions (the QP is gone or never existed). */
-    void releaseResources()
+    /**
+     * Release the provider's regions, the HAL's own regions and the PD (the QP is gone or never existed), and give
+     * the private buffers back to the pool. Idempotent.
+     *
+     * @return true once the PD is deallocated.
+     */
+    boolean releaseResources()
     {
         releaseRegions();
+        releaseOwnRegions();
+        if (0 != pd.deallocate())
+        {
+            return false;
+        }
+        final BufferSet set = buffers;
+        if (null != set)
+        {
+            buffers = null;
+            fabric.returnBuffers(set);
+        }
+        return true;
+    }
+
+    private void releaseOwnRegions()
+    {
         final SoftMr[] own = {rxMr, txMr, controlMr, controlSrcMr};
         for (final SoftMr mr : own)
         {
@@ -1064,6 +1093,5 @@ final class RdmaEndpoint implements HalEndpoint
                 pd.deregisterMr(mr, waitTimeoutNs);
             }
         }
-        pd.deallocate();
     }
 }

@@ -12,6 +12,7 @@ import io.sanref.spi.hal.HalConfig;
 import io.sanref.spi.hal.HalEndpoint;
 import io.sanref.spi.hal.HalFabric;
 import io.sanref.spi.hal.HalListener;
+import org.agrona.concurrent.ManyToManyConcurrentArrayQueue;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 import java.util.Arrays;
@@ -59,6 +60,7 @@ final class RdmaFabric implements HalFabric
     private final WcHandler onWc = this::onWc;
     private final SoftDevice.AsyncEventHandler onAsyncEvent = this::onAsyncEvent;
     private final BoundedWait.Condition allReaped;
+    private final ManyToManyConcurrentArrayQueue<BufferSet> bufferPool;
     private long asyncEvents;
     private RdmaEndpoint[] progressList = new RdmaEndpoint[16];
     private int progressCount;
@@ -72,6 +74,7 @@ final class RdmaFabric implements HalFabric
         completions = new HalCompletions(options.credits());
         credits = new AtomicInteger(options.credits());
         newEndpoints = new ManyToOneConcurrentArrayQueue<>(options.maxEndpoints());
+        bufferPool = new ManyToManyConcurrentArrayQueue<>(Math.max(2, Math.min(256, options.maxEndpoints())));
         final int total = options.credits();
         allReaped = () -> total == credits.get() && 0 == liveEndpoints.get();
     }
@@ -92,7 +95,6 @@ final class RdmaFabric implements HalFabric
         counters.put("mrs_live", (long)device.mrsLive());
         counters.put("pds_live", (long)device.pdsLive());
         counters.put("verbs_cq_overflows", verbsCq.overflowCount());
-        counters.put("async_events", asyncEvents);
         return counters;
     }
 
@@ -214,6 +216,30 @@ final class RdmaFabric implements HalFabric
     void releaseCredits(final int count)
     {
         credits.getAndAdd(count);
+    }
+
+    /** @return a set of private buffers with zeroed control words, from the pool or new. Any thread. */
+    BufferSet takeBuffers()
+    {
+        final BufferSet pooled = bufferPool.poll();
+        if (null != pooled)
+        {
+            pooled.zeroControl();
+            return pooled;
+        }
+        return new BufferSet(options.bounceBuffers() * options.bounceBytes());
+    }
+
+    /** Give a set back once nothing (no QP, no peer) can touch it any more. */
+    void returnBuffers(final BufferSet buffers)
+    {
+        bufferPool.offer(buffers);
+    }
+
+    /** @return async events seen (a running total, not a gauge). */
+    long asyncEvents()
+    {
+        return asyncEvents;
     }
 
     void forget(final RdmaListener listener)

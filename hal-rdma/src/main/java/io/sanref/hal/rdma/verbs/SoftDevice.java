@@ -1,11 +1,5 @@
 package io.sanref.hal.rdma.verbs;
 
-import org.agrona.BitUtil;
-import org.agrona.BufferUtil;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,17 +18,15 @@ public final class SoftDevice
 {
     private static final int QP_SLOT_BITS = 12;
     private static final int QP_SLOT_MASK = (1 << QP_SLOT_BITS) - 1;
-    private static final int EVENT_LENGTH = 8;
 
     private final String name;
     private final long waitTimeoutNs;
     private final AtomicReferenceArray<SoftQp> qps;
     private final int[] qpGenerations;
-    private final ManyToOneRingBuffer asyncEvents;
+    private final RecordRing asyncEvents;
     private final AtomicLong asyncEventsLost = new AtomicLong();
     private final AtomicInteger nextCqNum = new AtomicInteger(1);
-    private final org.agrona.concurrent.MessageHandler eventReader =
-        (type, buffer, index, length) -> this.eventHandler.onEvent(type - 1, buffer.getInt(index));
+    private final RecordRing.Reader eventReader = (l, type, element, c, d) -> this.eventHandler.onEvent(type, element);
     private AsyncEventHandler eventHandler;
     final AtomicInteger qpsLive = new AtomicInteger();
     final AtomicInteger mrsLive = new AtomicInteger();
@@ -54,9 +46,7 @@ public final class SoftDevice
         final int size = Math.min(Math.max(1, maxQps), 1 << QP_SLOT_BITS);
         qps = new AtomicReferenceArray<>(size);
         qpGenerations = new int[size];
-        final int bytes = BitUtil.findNextPositivePowerOfTwo(Math.max(1024, size * 4 * 16));
-        asyncEvents = new ManyToOneRingBuffer(new UnsafeBuffer(BufferUtil.allocateDirectAligned(
-            bytes + RingBufferDescriptor.TRAILER_LENGTH, BitUtil.CACHE_LINE_LENGTH)));
+        asyncEvents = new RecordRing(Math.max(64, size * 4));
     }
 
     public String name()
@@ -183,7 +173,7 @@ public final class SoftDevice
         eventHandler = handler;
         try
         {
-            return asyncEvents.read(eventReader, max);
+            return asyncEvents.poll(eventReader, max);
         }
         finally
         {
@@ -219,14 +209,10 @@ public final class SoftDevice
 
     void raise(final int eventType, final int element)
     {
-        final int index = asyncEvents.tryClaim(eventType + 1, EVENT_LENGTH);
-        if (RingBuffer.INSUFFICIENT_CAPACITY == index)
+        if (!asyncEvents.offer(0, eventType, element, 0, 0))
         {
             asyncEventsLost.incrementAndGet();
-            return;
         }
-        asyncEvents.buffer().putInt(index, element);
-        asyncEvents.commit(index);
     }
 
     void reaped(final int qpNum)

@@ -457,6 +457,10 @@ public final class SoftQp
     /** Copy like a DMA engine: aligned 8-byte words are written whole, in increasing address order. */
     private void copy(final SoftMr from, final int fromOffset, final SoftMr to, final int toOffset, final int length)
     {
+        if (0 == length)
+        {
+            return;
+        }
         final UnsafeBuffer src = localView;
         final UnsafeBuffer dst = remoteView;
         src.wrap(from.buffer());
