@@ -9,6 +9,8 @@ package io.sanref.hal.rdma.ibverbs;
  */
 public final class IbverbsProbe
 {
+    public static final String LIBRARY = "libibverbs.so.1";
+
     private IbverbsProbe()
     {
     }
@@ -18,6 +20,6 @@ public final class IbverbsProbe
     {
         return IbverbsStatus.unavailable(
             "Java too old: the ibverbs engine needs the FFM API of Java 22+, this JVM is Java " +
-            Runtime.version().feature(), false, 0);
+            Runtime.version().feature(), false);
     }
 }

@@ -17,7 +17,7 @@ public record IbverbsStatus(boolean usable, boolean libraryLoaded, List<String> 
         devices = List.copyOf(devices);
     }
 
-    public static IbverbsStatus unavailable(final String reason, final boolean libraryLoaded, final int ignored)
+    public static IbverbsStatus unavailable(final String reason, final boolean libraryLoaded)
     {
         return new IbverbsStatus(false, libraryLoaded, List.of(), reason);
     }
