@@ -43,6 +43,7 @@ final class RdmaFabric implements HalFabric
     private static final System.Logger LOG = System.getLogger(RdmaFabric.class.getName());
     private static final int VERBS_POLL_BATCH = 256;
     private static final int QP_SLOT_MASK = 0xFFF;
+    private static final int POOLED_SETS = 16;
 
     final HalConfig config;
     final RdmaOptions options;
@@ -74,7 +75,17 @@ final class RdmaFabric implements HalFabric
         completions = new HalCompletions(options.credits());
         credits = new AtomicInteger(options.credits());
         newEndpoints = new ManyToOneConcurrentArrayQueue<>(options.maxEndpoints());
-        bufferPool = new ManyToManyConcurrentArrayQueue<>(Math.max(2, Math.min(256, options.maxEndpoints())));
+        // Private buffers for the first connections come from one slab, carved once: connection churn then
+        // allocates no direct memory. Connections beyond the pool get sets of their own, dropped when returned.
+        final int pooled = Math.min(POOLED_SETS, options.maxEndpoints());
+        bufferPool = new ManyToManyConcurrentArrayQueue<>(Math.max(2, pooled));
+        final int setBytes = options.bounceBuffers() * options.bounceBytes();
+        final java.nio.ByteBuffer slab =
+            org.agrona.BufferUtil.allocateDirectAligned(pooled * BufferSet.footprint(setBytes), 64);
+        for (int i = 0; i < pooled; i++)
+        {
+            bufferPool.offer(new BufferSet(slab, i * BufferSet.footprint(setBytes), setBytes, true));
+        }
         final int total = options.credits();
         allReaped = () -> total == credits.get() && 0 == liveEndpoints.get();
     }
@@ -233,7 +244,10 @@ final class RdmaFabric implements HalFabric
     /** Give a set back once nothing (no QP, no peer) can touch it any more. */
     void returnBuffers(final BufferSet buffers)
     {
-        bufferPool.offer(buffers);
+        if (buffers.pooled)
+        {
+            bufferPool.offer(buffers);
+        }
     }
 
     /** @return async events seen (a running total, not a gauge). */
