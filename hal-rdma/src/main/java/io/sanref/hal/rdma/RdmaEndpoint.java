@@ -267,13 +267,14 @@ final class RdmaEndpoint implements HalEndpoint
         // R10: refused at once; the endpoint stays IDLE (its QP and receives are kept for another try).
         cmId.clearRequest();
         remoteAddress = null;
-        if (connectPending.compareAndSet(1, 0))
+        if (!connectPending.compareAndSet(1, 0))
         {
-            fabric.releaseCredits(1);
+            return HalStatus.SUCCESS; // an abort got there first and completed the connect FLUSHED: it was started
         }
+        fabric.releaseCredits(1);
         if (!state.compareAndSet(CONNECTING, IDLE))
         {
-            return HalStatus.FLUSHED;
+            return HalStatus.FLUSHED; // aborted meanwhile; no completion follows (we took it back above)
         }
         return Ibv.ECONNREFUSED == rc ? HalStatus.REFUSED : HalStatus.INVALID;
     }
