@@ -141,8 +141,8 @@ public class PostVersusErrorLincheckTest
     void modelChecking()
     {
         LinChecker.check(PostVersusErrorLincheckTest.class, new ModelCheckingOptions()
-            .iterations(15)
-            .invocationsPerIteration(300)
+            .iterations(6)
+            .invocationsPerIteration(200)
             .threads(3)
             .actorsPerThread(3));
     }
@@ -151,8 +151,8 @@ public class PostVersusErrorLincheckTest
     void stress()
     {
         LinChecker.check(PostVersusErrorLincheckTest.class, new StressOptions()
-            .iterations(10)
-            .invocationsPerIteration(1_000)
+            .iterations(5)
+            .invocationsPerIteration(800)
             .threads(3)
             .actorsPerThread(3));
     }
