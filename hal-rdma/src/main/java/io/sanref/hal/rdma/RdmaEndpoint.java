@@ -93,6 +93,7 @@ final class RdmaEndpoint implements HalEndpoint
 
     // Verbs objects of the connection (created by setup, before the QP is published).
     private BufferSet buffers;
+    private int cqEntriesReserved;
     private SoftMr rxMr;
     private SoftMr txMr;
     private SoftMr controlMr;
@@ -185,12 +186,19 @@ final class RdmaEndpoint implements HalEndpoint
         {
             return true;
         }
-        final SoftQp q = fabric.device.createQp(
-            pd, fabric.verbsCq, fabric.verbsCq, fabric.config.sendQueueDepth() + bounceBuffers + 2, bounceBuffers);
-        if (null == q)
+        // The QP's worst case: every request on both queues completes (or is flushed) before one is polled.
+        final int maxSendWr = fabric.config.sendQueueDepth() + bounceBuffers + 2;
+        if (!fabric.reserveCqEntries(maxSendWr + bounceBuffers))
         {
             return false;
         }
+        final SoftQp q = fabric.device.createQp(pd, fabric.verbsCq, fabric.verbsCq, maxSendWr, bounceBuffers);
+        if (null == q)
+        {
+            fabric.releaseCqEntries(maxSendWr + bounceBuffers);
+            return false;
+        }
+        cqEntriesReserved = maxSendWr + bounceBuffers;
         final BufferSet set = fabric.takeBuffers();
         buffers = set;
         rxMr = pd.registerMr(set.rx, Ibv.ACCESS_LOCAL_WRITE);
@@ -200,6 +208,8 @@ final class RdmaEndpoint implements HalEndpoint
         if (null == rxMr || null == txMr || null == controlMr || null == controlSrcMr || 0 != q.modify(Ibv.QPS_INIT))
         {
             fabric.device.destroyQp(q);
+            fabric.releaseCqEntries(cqEntriesReserved);
+            cqEntriesReserved = 0;
             releaseOwnRegions();
             return false;
         }
@@ -1043,6 +1053,9 @@ final class RdmaEndpoint implements HalEndpoint
             {
                 return work;
             }
+            qp = null;
+            fabric.releaseCqEntries(cqEntriesReserved);
+            cqEntriesReserved = 0;
         }
         else if (!abortDone)
         {

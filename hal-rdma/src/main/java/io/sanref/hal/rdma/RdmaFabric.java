@@ -51,6 +51,8 @@ final class RdmaFabric implements HalFabric
     final SoftCq verbsCq;
     final HalCompletions completions;
     private final AtomicInteger credits;
+    /** Verbs CQ entries not reserved by a QP: every QP reserves its full send + receive depth. */
+    private final AtomicInteger cqEntriesFree;
     private final AtomicInteger liveEndpoints = new AtomicInteger();
     private final ManyToOneConcurrentArrayQueue<RdmaEndpoint> newEndpoints;
     private final Set<RdmaEndpoint> endpoints = ConcurrentHashMap.newKeySet();
@@ -72,6 +74,7 @@ final class RdmaFabric implements HalFabric
         this.options = options;
         device = new SoftDevice(config.nodeName(), options.maxEndpoints(), options.waitTimeoutNs());
         verbsCq = device.createCq(options.cqEntries());
+        cqEntriesFree = new AtomicInteger(verbsCq.capacity());
         completions = new HalCompletions(options.credits());
         credits = new AtomicInteger(options.credits());
         newEndpoints = new ManyToOneConcurrentArrayQueue<>(options.maxEndpoints());
@@ -105,6 +108,7 @@ final class RdmaFabric implements HalFabric
         counters.put("qps_live", (long)device.qpsLive());
         counters.put("mrs_live", (long)device.mrsLive());
         counters.put("pds_live", (long)device.pdsLive());
+        counters.put("verbs_cq_entries_free", (long)cqEntriesFree.get());
         counters.put("verbs_cq_overflows", verbsCq.overflowCount());
         return counters;
     }
@@ -222,6 +226,28 @@ final class RdmaFabric implements HalFabric
                 return true;
             }
         }
+    }
+
+    /** @return true if {@code entries} of the verbs CQ are now reserved for a QP. */
+    boolean reserveCqEntries(final int entries)
+    {
+        while (true)
+        {
+            final int free = cqEntriesFree.get();
+            if (free < entries)
+            {
+                return false;
+            }
+            if (cqEntriesFree.compareAndSet(free, free - entries))
+            {
+                return true;
+            }
+        }
+    }
+
+    void releaseCqEntries(final int entries)
+    {
+        cqEntriesFree.getAndAdd(entries);
     }
 
     void releaseCredits(final int count)

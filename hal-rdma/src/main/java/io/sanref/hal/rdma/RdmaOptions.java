@@ -9,7 +9,8 @@ import io.sanref.spi.hal.HalConfig;
  * @param bounceBuffers   private receive buffers per connection, which are also the sender's credits.
  * @param bounceBytes     bytes per private buffer: the largest chunk a send is cut into.
  * @param credits         outstanding HAL requests + reserved events per node; sizes the HAL completion ring.
- * @param cqEntries       entries of the node's verbs completion queue.
+ * @param cqEntries       entries of the node's verbs completion queue; each QP reserves its send + receive depth from
+ *                        it, so the CQ cannot overflow (a connect or accept beyond that finds no resources).
  * @param regionsPerEndpoint registered regions per endpoint (plus the HAL's own three).
  * @param maxEndpoints    live endpoints (queue pairs) per node, at most 4096.
  * @param waitTimeoutNs   bound on every wait (abort, deregistration, QP destroy, fabric close).
@@ -54,7 +55,7 @@ record RdmaOptions(
             intOption(config, BOUNCE_BUFFERS, 16, 1, 1024),
             bounceBytes,
             intOption(config, CREDITS, 8192, 16, 1 << 22),
-            intOption(config, CQ_ENTRIES, 65536, 64, 1 << 22),
+            intOption(config, CQ_ENTRIES, 131072, 64, 1 << 24),
             intOption(config, REGIONS_PER_ENDPOINT, 64, 1, 4000),
             intOption(config, MAX_ENDPOINTS, 4096, 1, 4096),
             intOption(config, WAIT_TIMEOUT_MS, 1000, 1, 600_000) * 1_000_000L,

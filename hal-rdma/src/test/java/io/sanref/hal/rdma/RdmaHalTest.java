@@ -152,6 +152,39 @@ class RdmaHalTest
         }
     }
 
+    @Test
+    void eachQueuePairReservesItsWorstCaseInTheVerbsCqSoTheCqCannotOverflow()
+    {
+        // Depth 32 + 2 private buffers: a QP needs (32 + 2 + 2) + 2 = 38 entries; 64 fit one QP, not two.
+        final HalFabric small = new RdmaHalProvider().open(new HalConfig("small", 32, 32, 5_000,
+            Map.of("rdma.bounceBuffers", "2", "rdma.bounceBytes", "256", "rdma.cqEntries", "64")));
+        try
+        {
+            final HalListener listener = server.createListener();
+            assertEquals(HalStatus.SUCCESS, listener.listen(new SanAddress("rdma-cq-test", 0), 4));
+            final HalEndpoint first = small.createEndpoint(1);
+            final HalEndpoint second = small.createEndpoint(2);
+            assertEquals(HalStatus.SUCCESS, first.connect(listener.localAddress(), 1));
+            assertEquals(26L, small.counters().get("verbs_cq_entries_free"));
+            assertEquals(HalStatus.NO_RESOURCES, second.connect(listener.localAddress(), 2));
+            first.abort();
+            second.abort();
+            listener.close();
+            for (int i = 0; i < ROUNDS && 0 != small.counters().get("endpoints_live"); i++)
+            {
+                small.progress();
+                small.poll((id, op, st, b) -> clientDone.add(new long[]{id, op, st, b}), 64);
+                server.progress();
+            }
+            assertEquals(64L, small.counters().get("verbs_cq_entries_free"), "the reservation came back");
+            assertEquals(0L, small.counters().get("verbs_cq_overflows"));
+        }
+        finally
+        {
+            small.close();
+        }
+    }
+
     private void connect()
     {
         final HalListener listener = server.createListener();
