@@ -290,7 +290,7 @@ final class RdmaEndpoint implements HalEndpoint
     }
 
     /** Listener side: set up and accept. @return false if the endpoint could not be brought up. */
-    boolean acceptOn(final CmRequest request, final SanAddress listenAddress)
+    boolean acceptOn(final CmRequest request)
     {
         if (!setup())
         {
@@ -302,7 +302,7 @@ final class RdmaEndpoint implements HalEndpoint
             return false;
         }
         connectionId = cmId.connectionId();
-        remoteAddress = new SanAddress(listenAddress.host(), (int)(50_000 + (connectionId % 15_000)));
+        remoteAddress = cmId.peerSourceAddress();
         return state.compareAndSet(IDLE, ACTIVE);
     }
 

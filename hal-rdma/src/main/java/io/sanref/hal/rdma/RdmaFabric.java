@@ -6,7 +6,6 @@ import io.sanref.hal.rdma.verbs.Ibv;
 import io.sanref.hal.rdma.verbs.SoftCq;
 import io.sanref.hal.rdma.verbs.SoftDevice;
 import io.sanref.hal.rdma.verbs.WcHandler;
-import io.sanref.spi.SanAddress;
 import io.sanref.spi.hal.CompletionHandler;
 import io.sanref.spi.hal.HalConfig;
 import io.sanref.spi.hal.HalEndpoint;
@@ -307,7 +306,7 @@ final class RdmaFabric implements HalFabric
     }
 
     /** The listener side: build the accepted endpoint and accept the request on it. */
-    RdmaEndpoint accept(final CmRequest request, final long context, final SanAddress listenAddress)
+    RdmaEndpoint accept(final CmRequest request, final long context)
     {
         final RdmaEndpoint server = closed.get() ? null : newEndpoint(context);
         if (null == server)
@@ -315,7 +314,7 @@ final class RdmaFabric implements HalFabric
             request.reject();
             return null;
         }
-        if (!server.acceptOn(request, listenAddress))
+        if (!server.acceptOn(request))
         {
             server.abort();
             return null;

@@ -58,7 +58,7 @@ final class RdmaListener implements HalListener
         {
             return null;
         }
-        return fabric.accept(request, context, listener.address());
+        return fabric.accept(request, context);
     }
 
     public void close()

@@ -201,6 +201,8 @@ class RdmaHalTest
         assertEquals(HalEndpoint.ACTIVE, c.state());
         assertEquals(HalEndpoint.ACTIVE, s.state());
         assertEquals(c.connectionId(), s.connectionId());
+        assertEquals(listener.localAddress(), c.remoteAddress());
+        assertEquals(listener.localAddress().host(), s.remoteAddress().host(), "the initiator's source address");
     }
 
     /** Drive both nodes until the condition holds, at most {@code rounds} times (a bound, not a clock). */

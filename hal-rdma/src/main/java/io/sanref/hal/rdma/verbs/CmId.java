@@ -29,6 +29,8 @@ public final class CmId
     volatile CmId peer;
     volatile CmRequest request;
     volatile long connectionId;
+    /** The initiator's own address for this connection: the listener's host, an ephemeral port. */
+    volatile SanAddress sourceAddress;
 
     /** {@code rdma_create_id} + {@code rdma_create_qp}: the id carries this QP (in RESET or INIT). */
     public CmId(final SoftQp qp)
@@ -58,6 +60,13 @@ public final class CmId
         return connectionId;
     }
 
+    /** @return the peer's address for this connection (the initiator's source address on the accepting side). */
+    public SanAddress peerSourceAddress()
+    {
+        final CmId p = peer;
+        return null == p ? null : p.sourceAddress;
+    }
+
     /** @return the pending connect request, or null. */
     public CmRequest request()
     {
@@ -72,7 +81,7 @@ public final class CmId
      */
     public int connect(final SanAddress address)
     {
-        if (null != request || null != peer)
+        if (null == address || null != request || null != peer)
         {
             return Ibv.EINVAL;
         }
@@ -81,6 +90,7 @@ public final class CmId
             return Ibv.EINVAL;
         }
         final CmRequest r = new CmRequest(this);
+        sourceAddress = new SanAddress(address.host(), SoftCm.nextEphemeralPort());
         request = r;
         final CmListener listener = SoftCm.lookup(address);
         if (null != listener && listener.offer(r))

@@ -33,8 +33,7 @@ final class SoftCm
         final int span = LAST_EPHEMERAL_PORT - FIRST_EPHEMERAL_PORT + 1;
         for (int i = 0; i < span; i++)
         {
-            final SanAddress candidate =
-                new SanAddress(requested.host(), FIRST_EPHEMERAL_PORT + Math.floorMod(NEXT_PORT.getAndIncrement(), span));
+            final SanAddress candidate = new SanAddress(requested.host(), nextEphemeralPort());
             if (null == LISTENERS.putIfAbsent(candidate, listener))
             {
                 return candidate;
@@ -51,6 +50,13 @@ final class SoftCm
     static CmListener lookup(final SanAddress address)
     {
         return null == address ? null : LISTENERS.get(address);
+    }
+
+    /** @return an ephemeral port for an initiator's side of a connection (not bound to a listener). */
+    static int nextEphemeralPort()
+    {
+        final int span = LAST_EPHEMERAL_PORT - FIRST_EPHEMERAL_PORT + 1;
+        return FIRST_EPHEMERAL_PORT + Math.floorMod(NEXT_PORT.getAndIncrement(), span);
     }
 
     static long nextConnectionId()
