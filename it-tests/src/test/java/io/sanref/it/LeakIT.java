@@ -39,6 +39,11 @@ class LeakIT
 {
     private static final long BOUND_MS = 10_000;
     private static final int CYCLES = Integer.getInteger("sanref.leak.cycles", 100_000);
+    /**
+     * wsd runs real TCP connects and handshakes (about 2.5 ms a cycle on a busy 2-core machine against microseconds
+     * on loopback), so it runs fewer cycles to stay near a minute: {@code -Dsanref.leak.cycles.wsd=N} to change.
+     */
+    private static final int WSD_CYCLES = Integer.getInteger("sanref.leak.cycles.wsd", Math.min(CYCLES, 20_000));
 
     static Stream<String> hals()
     {
@@ -50,6 +55,12 @@ class LeakIT
     void everyTableIsBackWhereItStartedAfterAHundredThousandCycles(final String halName)
     {
         final HalProvider hal = Hals.find(halName);
+        final int cycles = "wsd".equals(halName) ? WSD_CYCLES : CYCLES;
+        if (cycles != CYCLES)
+        {
+            System.out.println(halName + ": running " + cycles + " cycles instead of " + CYCLES +
+                " (real TCP connects; -Dsanref.leak.cycles.wsd to change)");
+        }
         final boolean rdma = hal.capabilities().contains(HalCapability.RDMA);
         final ProviderCore clientProvider = provider(hal, "leak-client");
         final ProviderCore serverProvider = provider(hal, "leak-server");
@@ -111,13 +122,13 @@ class LeakIT
         }
         final Map<String, Long> before = settle(clientProvider, serverProvider, null);
         final long start = System.nanoTime();
-        for (int i = 0; i < CYCLES; i++)
+        for (int i = 0; i < cycles; i++)
         {
             cycle.run();
         }
         final long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start);
         final Map<String, Long> after = settle(clientProvider, serverProvider, before);
-        System.out.println(halName + ": " + CYCLES + " cycles in " + micros / 1000 + " ms; before " + before +
+        System.out.println(halName + ": " + cycles + " cycles in " + micros / 1000 + " ms; before " + before +
             "; after " + after);
 
         long leaks = 0;
@@ -128,8 +139,15 @@ class LeakIT
                 leaks++;
             }
         }
-        Reliability.record("leaks-" + halName.replace(':', '-'), Map.of("leak_cycles", (long)CYCLES, "leaks", leaks));
-        assertEquals(before, after, "tables, gauges, direct memory and descriptors after " + CYCLES + " cycles");
+        Reliability.record("leaks-" + halName.replace(':', '-'), Map.of("leak_cycles", (long)cycles, "leaks", leaks));
+        if ("wsd".equals(halName) && new File("/proc/self/fd").isDirectory())
+        {
+            assertEquals(before.get("process.file_descriptors"), after.get("process.file_descriptors"),
+                "open file descriptors (/proc/self/fd) after " + cycles + " wsd cycles");
+            assertEquals(before.get("client.hal.channels_open"), after.get("client.hal.channels_open"));
+            assertEquals(before.get("server.hal.channels_open"), after.get("server.hal.channels_open"));
+        }
+        assertEquals(before, after, "tables, gauges, direct memory and descriptors after " + cycles + " cycles");
         assertEquals(0, client.stats().violations() + server.stats().violations());
         assertEquals(0, server.closeSocket(listener));
         assertEquals(0, client.cleanup());
@@ -148,14 +166,43 @@ class LeakIT
     {
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BOUND_MS);
         Map<String, Long> now;
+        if (null == expected)
+        {
+            // The starting point: wait until three snapshots in a row agree, so buffers still waiting for their
+            // cleaner (after gc) are not counted as the start and then missed as a "leak" that went down.
+            Map<String, Long> previous = null;
+            int same = 0;
+            do
+            {
+                System.gc();
+                pause();
+                now = snapshot(clientProvider, serverProvider);
+                same = now.equals(previous) ? same + 1 : 0;
+                previous = now;
+            }
+            while (same < 2 && System.nanoTime() - deadline < 0);
+            return now;
+        }
         do
         {
             System.gc();
             Thread.yield();
             now = snapshot(clientProvider, serverProvider);
         }
-        while (null != expected && !expected.equals(now) && System.nanoTime() - deadline < 0);
+        while (!expected.equals(now) && System.nanoTime() - deadline < 0);
         return now;
+    }
+
+    private static void pause()
+    {
+        try
+        {
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static Map<String, Long> snapshot(final ProviderCore clientProvider, final ProviderCore serverProvider)
