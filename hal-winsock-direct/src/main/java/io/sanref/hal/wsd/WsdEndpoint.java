@@ -520,20 +520,8 @@ public final class WsdEndpoint implements HalEndpoint
         {
             return false;
         }
-        try
+        if (!initiatorStillThere())
         {
-            rb.compact();
-            final int n = channel.read(rb);
-            rb.flip();
-            if (n < 0)
-            {
-                kill(null);
-                return false;
-            }
-        }
-        catch (final IOException ex)
-        {
-            rb.clear().flip();
             kill(null);
             return false;
         }
@@ -548,6 +536,23 @@ public final class WsdEndpoint implements HalEndpoint
         state.set(ACTIVE);
         phase = P_ACTIVE;
         return true;
+    }
+
+    /** A backlog entry taken out of the queue: @return false if the initiator closed or reset meanwhile. */
+    boolean initiatorStillThere()
+    {
+        try
+        {
+            rb.compact();
+            final int n = channel.read(rb);
+            rb.flip();
+            return n >= 0;
+        }
+        catch (final IOException ex)
+        {
+            rb.clear().flip();
+            return false;
+        }
     }
 
     /** Close a connection that was never handed out (bad handshake, listener closed); one log line if a reason. */

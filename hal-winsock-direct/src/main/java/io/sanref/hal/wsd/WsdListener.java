@@ -193,6 +193,10 @@ public final class WsdListener implements HalListener
             endpoint.kill(null);
             return;
         }
+        if (queued.get() >= maxBacklog)
+        {
+            dropDeadEntries();
+        }
         if (queued.incrementAndGet() > maxBacklog)
         {
             queued.decrementAndGet();
@@ -209,6 +213,39 @@ public final class WsdListener implements HalListener
         {
             queued.decrementAndGet();
             endpoint.kill(null);
+        }
+    }
+
+    /**
+     * Progress thread, backlog full: drop entries whose initiator went away (aborted or timed out its connect), so
+     * they do not hold places a live initiator could have. An entry is checked only after taking it out of the
+     * queue (one of this and {@link #accept} gets it); a live one goes back at the end.
+     */
+    private void dropDeadEntries()
+    {
+        for (final WsdEndpoint entry : backlog)
+        {
+            if (backlog.remove(entry))
+            {
+                if (entry.initiatorStillThere())
+                {
+                    backlog.offer(entry);
+                }
+                else
+                {
+                    queued.decrementAndGet();
+                    entry.kill(null);
+                }
+            }
+        }
+        if (closed)
+        {
+            WsdEndpoint entry;
+            while (null != (entry = backlog.poll()))
+            {
+                queued.decrementAndGet();
+                entry.kill(null);
+            }
         }
     }
 
