@@ -28,9 +28,10 @@ import java.util.function.Consumer;
  * One wsd node: a selector, the listeners and endpoints it created, and the completion queue their work requests
  * complete into. {@link #progress()} accepts, handshakes, reads, writes and times out connections.
  * <p>
- * Only connected endpoints are registered with the selector; listeners, handshakes and connects in progress are
- * polled (non-blocking) on each pass, so that closing one from any thread closes its socket at once (a registered
- * channel's close is deferred by NIO until the selector deregisters it).
+ * Listeners (OP_ACCEPT) and connected endpoints (OP_READ, OP_WRITE while output waits) are registered with the
+ * selector; handshakes and connects in progress are polled without blocking, so that aborting a connect from any
+ * thread sends its RST at once (NIO defers the close of a registered channel until the selector deregisters it;
+ * for a listener that means a connect racing its close is reset on the next pass, and refused).
  * <p>
  * Credits: every accepted work request, every connect and every endpoint (for its one possible event) holds one
  * credit until its completion was polled; the completion queue holds at least as many records as there are
@@ -65,7 +66,6 @@ public final class WsdFabric implements HalFabric
     /** Progress thread only. */
     private WsdEndpoint[] progressList = new WsdEndpoint[16];
     private int progressCount;
-    private volatile WsdListener[] listenerList = new WsdListener[4];
     private long nowNs;
 
     public WsdFabric(final HalConfig config)
@@ -133,14 +133,6 @@ public final class WsdFabric implements HalFabric
         newEndpoints.drain(addToProgress);
 
         int work = 0;
-        for (final WsdListener listener : listenerList)
-        {
-            if (null != listener)
-            {
-                work += listener.acceptConnections();
-            }
-        }
-
         try
         {
             work += selector.selectNow(onSelected);
@@ -302,41 +294,8 @@ public final class WsdFabric implements HalFabric
         }
     }
 
-    /** A listener joins the list progress polls (copy on write). */
-    void addListener(final WsdListener listener)
-    {
-        synchronized (this)
-        {
-            final WsdListener[] copy = listenerList.clone();
-            for (int i = 0; i < copy.length; i++)
-            {
-                if (null == copy[i])
-                {
-                    copy[i] = listener;
-                    listenerList = copy;
-                    return;
-                }
-            }
-            final WsdListener[] grown = Arrays.copyOf(listenerList, listenerList.length * 2);
-            grown[listenerList.length] = listener;
-            listenerList = grown;
-        }
-    }
-
     void forget(final WsdListener listener)
     {
-        synchronized (this)
-        {
-            final WsdListener[] copy = listenerList.clone();
-            for (int i = 0; i < copy.length; i++)
-            {
-                if (listener == copy[i])
-                {
-                    copy[i] = null;
-                }
-            }
-            listenerList = copy;
-        }
         listeners.remove(listener);
     }
 
@@ -389,7 +348,11 @@ public final class WsdFabric implements HalFabric
     private void onSelected(final SelectionKey key)
     {
         final Object attachment = key.attachment();
-        if (attachment instanceof WsdEndpoint)
+        if (attachment instanceof WsdListener)
+        {
+            ((WsdListener)attachment).acceptConnections();
+        }
+        else if (attachment instanceof WsdEndpoint)
         {
             try
             {

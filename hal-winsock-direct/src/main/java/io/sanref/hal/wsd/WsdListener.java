@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * QUEUED) until {@link #accept} hands it out and sends ACCEPT. A full backlog answers REJECT, so the initiator's
  * connect is refused at once (R10).
  * <p>
- * The listening channel is never registered with the selector (progress polls it), so {@link #close} frees the
- * port at once: a connect right after it is refused.
+ * The listening channel is registered with the node's selector for OP_ACCEPT; a close from another thread frees
+ * the port on the progress thread's next pass, and a connect that raced it is reset then, so it is refused.
  * <p>
  * Threading: any thread; {@link #acceptConnections} and {@link #onHandshaken} on the progress thread.
  */
@@ -83,7 +83,16 @@ public final class WsdListener implements HalListener
                 return HalStatus.INVALID;
             }
         }
-        fabric.addListener(this);
+        try
+        {
+            channel.register(fabric.selector(), java.nio.channels.SelectionKey.OP_ACCEPT, this);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            LOG.warn("wsd: cannot register the listener on {} with the selector: {}", this.address, ex.toString());
+            close();
+            return HalStatus.INVALID;
+        }
         return HalStatus.SUCCESS;
     }
 
@@ -134,7 +143,7 @@ public final class WsdListener implements HalListener
         fabric.forget(this);
     }
 
-    /** Progress thread: take waiting TCP connections and start their handshakes. */
+    /** Progress thread (selector says acceptable): take waiting TCP connections and start their handshakes. */
     int acceptConnections()
     {
         final ServerSocketChannel ch = channel;
