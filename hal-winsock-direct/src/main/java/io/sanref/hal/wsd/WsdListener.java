@@ -228,23 +228,27 @@ public final class WsdListener implements HalListener
     /**
      * Progress thread, backlog full: drop entries whose initiator went away (aborted or timed out its connect), so
      * they do not hold places a live initiator could have. An entry is checked only after taking it out of the
-     * queue (one of this and {@link #accept} gets it); a live one goes back at the end.
+     * queue (one of this and {@link #accept} gets it); a live one goes back at the end (so an accept racing this
+     * may find the backlog empty for a moment and be retried by its caller).
      */
     private void dropDeadEntries()
     {
-        for (final WsdEndpoint entry : backlog)
+        // Rotate through the entries once (an iterator would meet the re-offered ones again and never end).
+        for (int i = queued.get(); i > 0; i--)
         {
-            if (backlog.remove(entry))
+            final WsdEndpoint entry = backlog.poll();
+            if (null == entry)
             {
-                if (entry.initiatorStillThere())
-                {
-                    backlog.offer(entry);
-                }
-                else
-                {
-                    queued.decrementAndGet();
-                    entry.kill(null);
-                }
+                break;
+            }
+            if (entry.initiatorStillThere())
+            {
+                backlog.offer(entry);
+            }
+            else
+            {
+                queued.decrementAndGet();
+                entry.kill(null);
             }
         }
         if (closed)

@@ -50,6 +50,36 @@ class WsdConnectTest
     }
 
     @Test
+    void aBacklogFullOfLiveConnectsRefusesTheNextAtOnce()
+    {
+        try (Driver server = new Driver("s", Map.of()); Driver client = new Driver("c", Map.of()))
+        {
+            final HalListener l = listen(server, 3);
+            final HalEndpoint[] waiting = new HalEndpoint[3];
+            for (int i = 0; i < waiting.length; i++)
+            {
+                waiting[i] = client.fabric.createEndpoint(i);
+                assertEquals(HalStatus.SUCCESS, waiting[i].connect(l.localAddress(), i));
+            }
+            for (int round = 0; round < 3; round++)
+            {
+                final HalEndpoint extra = client.fabric.createEndpoint(10 + round);
+                assertEquals(HalStatus.REFUSED, extra.connect(l.localAddress(), 10 + round),
+                    "round " + round + ": the backlog holds three live connects (R10)");
+                extra.abort();
+            }
+            for (int i = 0; i < waiting.length; i++)
+            {
+                final HalEndpoint accepted = server.awaitAccept(l, 20 + i);
+                assertEquals(HalStatus.SUCCESS, client.awaitCompletion(i, HalOpcode.CONNECT).status());
+                accepted.abort();
+                waiting[i].abort();
+            }
+            l.close();
+        }
+    }
+
+    @Test
     void aConnectNobodyAcceptsTimesOut()
     {
         try (Driver server = new Driver("s", Map.of());
