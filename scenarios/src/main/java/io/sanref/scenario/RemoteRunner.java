@@ -99,10 +99,19 @@ public final class RemoteRunner
             }
             ScenarioRunner.checkShared(ctx, client);
             final SwitchStats c = client.sw().stats();
+            final org.HdrHistogram.Histogram latency = client.sw().closeLatencyNs();
+            final Map<String, Double> closeLatencyUs = new java.util.LinkedHashMap<>();
+            if (latency.getTotalCount() > 0)
+            {
+                closeLatencyUs.put("p50", latency.getValueAtPercentile(50) / 1000.0);
+                closeLatencyUs.put("p99", latency.getValueAtPercentile(99) / 1000.0);
+                closeLatencyUs.put("p99.9", latency.getValueAtPercentile(99.9) / 1000.0);
+                closeLatencyUs.put("max", latency.getMaxValue() / 1000.0);
+            }
             ScenarioResult result = new ScenarioResult(
                 scenario.name(), hal.name(), options.seed(), true, c.createHandleUpcalls(), c.posted(), c.completed(),
                 new TreeMap<>(c.completionsByCode()), new TreeMap<>(c.syncErrorsByCode()), c.duplicateCompletions(),
-                client.sw().outstanding(), c.closeHandleUpcalls(), c.violations(), Map.of(),
+                client.sw().outstanding(), c.closeHandleUpcalls(), c.violations(), closeLatencyUs,
                 (System.nanoTime() - start) / 1_000_000, ctx.expectationsBent(), halCounters,
                 List.copyOf(ctx.failures()), null);
             if (null != journal)
