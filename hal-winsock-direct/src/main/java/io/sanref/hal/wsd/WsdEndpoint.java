@@ -116,6 +116,8 @@ public final class WsdEndpoint implements HalEndpoint
     private long consumedTotal;
     private long consumedAnnounced;
     private boolean rdmaPoisoned;
+    /** Progress thread only: the failure behind the last {@link #readSome()} that returned -2. */
+    private IOException lastIoError;
     /** Progress thread only: the frame whose payload is being read. */
     private int inType;
     private int inRemaining;
@@ -1120,8 +1122,6 @@ public final class WsdEndpoint implements HalEndpoint
             return -2;
         }
     }
-
-    private IOException lastIoError;
 
     private int readAndParse(final long now)
     {

@@ -66,7 +66,6 @@ public final class WsdFabric implements HalFabric
     /** Progress thread only. */
     private WsdEndpoint[] progressList = new WsdEndpoint[16];
     private int progressCount;
-    private long nowNs;
 
     public WsdFabric(final HalConfig config)
     {
@@ -129,7 +128,6 @@ public final class WsdFabric implements HalFabric
     public int progress()
     {
         final long now = System.nanoTime();
-        nowNs = now;
         newEndpoints.drain(addToProgress);
 
         int work = 0;
@@ -242,11 +240,6 @@ public final class WsdFabric implements HalFabric
     Selector selector()
     {
         return selector;
-    }
-
-    long now()
-    {
-        return nowNs;
     }
 
     boolean takeCredit()
