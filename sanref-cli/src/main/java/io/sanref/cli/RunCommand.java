@@ -4,6 +4,8 @@ import io.sanref.scenario.Scenario;
 import io.sanref.scenario.ScenarioOptions;
 import io.sanref.scenario.ScenarioResult;
 import io.sanref.scenario.ScenarioRunner;
+import io.sanref.scenario.RemoteRunner;
+import io.sanref.spi.SanAddress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -52,6 +54,10 @@ final class RunCommand implements Callable<Integer>
     @Option(names = "--no-journal", description = "Journal nothing and skip the audit.")
     boolean noJournal;
 
+    @Option(names = "--connect", paramLabel = "HOST:PORT",
+        description = "Run only the client end here, against 'sanref serve' at HOST:PORT (scenarios that support it).")
+    String connect;
+
     public Integer call()
     {
         final Scenario sc = ScenarioRunner.find(scenario);
@@ -64,7 +70,22 @@ final class RunCommand implements Callable<Integer>
         System.err.println("sanref run " + sc.name() + " on " + hal + ": " + n + " connections, " + k +
             " ops per socket, seed " + s + (null == dir ? ", no journal" : ", journal " + dir));
 
-        final ScenarioResult result = ScenarioRunner.run(options);
+        final ScenarioResult result;
+        if (null != connect)
+        {
+            final SanAddress remote = Addresses.parse(connect, "--connect");
+            final String why = RemoteRunner.unsupportedReason(hal, sc.name());
+            if (null != why)
+            {
+                System.err.println("sanref run: " + why);
+                return Sanref.EXIT_NOT_SUPPORTED;
+            }
+            result = RemoteRunner.run(options, remote);
+        }
+        else
+        {
+            result = ScenarioRunner.run(options);
+        }
         System.out.print(json ? result.toJson() + System.lineSeparator() : result.summary());
         if (!result.supported())
         {
@@ -74,6 +95,12 @@ final class RunCommand implements Callable<Integer>
     }
 
     private Path journalDirectory()
+    {
+        return journalDirectory(journal);
+    }
+
+    /** @return a fresh temporary directory for null, else the given one if it is new or empty. */
+    static Path journalDirectory(final Path journal)
     {
         try
         {

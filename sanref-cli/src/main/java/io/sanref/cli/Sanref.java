@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "sanref 0.1.0",
     description = "A reference platform for SAN socket providers: run the close protocol on a HAL and check it.",
-    subcommands = {HalsCommand.class, RunCommand.class, AuditCommand.class, JournalCommand.class,
+    subcommands = {HalsCommand.class, RunCommand.class, ServeCommand.class, AuditCommand.class, JournalCommand.class,
         CommandLine.HelpCommand.class})
 public final class Sanref implements Runnable
 {

@@ -14,8 +14,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * A seeded random mix across many connections: data both ways, some completions polled, and either end, or
  * both, closing at a random moment with operations in flight.
  */
-final class Mixed implements Scenario
+final class Mixed implements Scenario, RemoteScenario
 {
+    public void runRemote(final ScenarioContext ctx, final io.sanref.spi.SanAddress remote)
+    {
+        RemoteMixed.run(ctx, remote);
+    }
+
     private static final int WORKERS = 2;
     private static final Set<Integer> ALLOWED = Set.of(
         Winsock.NO_ERROR, Winsock.WSA_OPERATION_ABORTED, Winsock.WSAECONNRESET);

@@ -243,7 +243,7 @@ public final class ScenarioRunner
         JournalWriter writer(int nodeId);
     }
 
-    private static void checkShared(final ScenarioContext ctx, final Node node)
+    static void checkShared(final ScenarioContext ctx, final Node node)
     {
         final SwitchStats st = node.sw().stats();
         final int lost = node.sw().outstanding();
