@@ -38,7 +38,9 @@ final class JfrSummary
         final Map<String, Double> self = new HashMap<>();
         final Map<String, Double> ours = new HashMap<>();
         final Map<String, Double> allocatedClass = new HashMap<>();
+        final Map<String, Double> outsideOurs = new HashMap<>();
         double total = 0;
+        double outside = 0;
         for (final RecordedEvent e : RecordingFile.readAllEvents(jfr))
         {
             if (!e.getEventType().getName().equals(event))
@@ -51,8 +53,15 @@ final class JfrSummary
                 continue;
             }
             final double weight = alloc ? e.getLong("weight") : 1;
-            total += weight;
             final List<RecordedFrame> frames = stack.getFrames();
+            if (!measured(frames))
+            {
+                // Set-up, JIT, GC and helper threads (the journal's agent, a driver): kept apart from the measured code.
+                outside += weight;
+                outsideOurs.merge(firstOurs(frames, name(frames.get(0))), weight, Double::sum);
+                continue;
+            }
+            total += weight;
             self.merge(name(frames.get(0)), weight, Double::sum);
             for (final RecordedFrame f : frames)
             {
@@ -85,7 +94,38 @@ final class JfrSummary
             sb.append("\nAllocated classes:\n\n");
             append(sb, allocatedClass, total, top);
         }
+        sb.append(String.format(Locale.ROOT, "%nOutside the measured benchmark methods (set-up, other threads such as "
+            + "the journal agent, JIT, GC): %.0f more %s (%.0f%% of all); first sanref frame, else top frame:%n%n",
+            outside, alloc ? "bytes" : "samples", 100.0 * outside / (outside + total)));
+        append(sb, outsideOurs, outside, Math.min(top, 6));
         return sb.toString();
+    }
+
+    /** @return true if the sample is inside a JMH measurement stub, i.e. in the code being measured. */
+    private static boolean measured(final List<RecordedFrame> frames)
+    {
+        for (final RecordedFrame f : frames)
+        {
+            final RecordedMethod m = f.getMethod();
+            if (null != m && m.getName().endsWith("_jmhStub"))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String firstOurs(final List<RecordedFrame> frames, final String otherwise)
+    {
+        for (final RecordedFrame f : frames)
+        {
+            final String n = name(f);
+            if (n.startsWith("io.sanref.") && !n.startsWith("io.sanref.bench.jmh_generated"))
+            {
+                return n;
+            }
+        }
+        return otherwise;
     }
 
     private static String name(final RecordedFrame f)

@@ -481,9 +481,10 @@ final class Report
             sb.append(missed.size()).append(" row(s) missed their target in this run:\n\n");
             for (final Row r : missed)
             {
-                sb.append("- ").append(r.id()).append(": ").append(r.what()).append(": ").append(ratioText(r.ratio()))
-                    .append(" against a target of ").append(r.target()).append(r.measured().contains("B/op") ?
-                        " (measured " + r.measured() + ")" : "").append('\n');
+                sb.append("- ").append(r.id()).append(": ").append(r.what()).append(": ")
+                    .append(Double.isNaN(r.ratio()) ? r.measured() : ratioText(r.ratio()) + " (" + r.measured() +
+                        " vs " + r.baseline() + ")")
+                    .append(" against a target of ").append(r.target()).append('\n');
             }
             sb.append('\n');
             for (final Map.Entry<String, String> e : profiles.entrySet())
