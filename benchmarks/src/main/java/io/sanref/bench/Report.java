@@ -45,6 +45,7 @@ final class Report
     private final String mode;
     private final List<Row> rows = new ArrayList<>();
     private final Map<String, String> profiles = new LinkedHashMap<>();
+    private final Map<String, String> failures = new LinkedHashMap<>();
 
     private Report(
         final List<Map<String, Object>> results, final Map<String, String> unavailable, final Machine machine,
@@ -265,7 +266,7 @@ final class Report
         {
             final int n = Integer.parseInt(k);
             final double abort = score(metric(find("CloseWithPending.abortPending", "pending", k), null));
-            final double normal = score(metric(find("CloseWithPending.completeNormally", "pending", k), null));
+            final double normal = score(metric(find("CompleteWithPending.completeNormally", "pending", k), null));
             final double perAbort = (abort - abort0) / n;
             if (16 == n)
             {
@@ -388,6 +389,11 @@ final class Report
         return Double.isNaN(r) || Double.isInfinite(r) ? "n/a" : String.format(Locale.ROOT, "%.2f×", r);
     }
 
+    void failures(final Map<String, String> failed)
+    {
+        failures.putAll(failed);
+    }
+
     List<Row> rows()
     {
         return rows;
@@ -463,6 +469,17 @@ final class Report
             .append("`. Targets are those of `PERFORMANCE.md`; none was loosened.\n\n");
         sb.append("## Machine\n\n").append(machine.markdown()).append('\n');
         sb.append("## Results\n\n").append(table()).append('\n');
+        sb.append("Rows marked \"not measured\" had no result in this run");
+        if (failures.isEmpty())
+        {
+            sb.append(" (none failed; such rows were left out with `--only`).\n\n");
+        }
+        else
+        {
+            sb.append(". These runs failed:\n\n");
+            failures.forEach((id, why) -> sb.append("- ").append(id).append(": ").append(why).append('\n'));
+            sb.append('\n');
+        }
         final List<Row> missed = new ArrayList<>();
         rows.forEach((r) ->
         {

@@ -58,7 +58,8 @@ public final class Suite
         specs.add(new Spec("P2-nio", bench("NioPingPong"), Map.of(), false, null));
         specs.add(new Spec("P2-netty", bench("NettyPingPong"), Map.of(), false, null));
         specs.add(new Spec("P3-rdma", bench("ProviderPingPong"), params("hal", "rdma", "journal", "off"), false, "rdma"));
-        specs.add(new Spec("P4", bench("CloseWithPending"), params("pending", "0,1,16,256"), false, null));
+        specs.add(new Spec("P4-abort", bench("CloseWithPending"), params("pending", "0,1,16,256"), false, null));
+        specs.add(new Spec("P4-normal", bench("CompleteWithPending"), params("pending", "1,16,256"), false, null));
         specs.add(new Spec("P5", bench("SocketChurn"), Map.of(), false, null));
         specs.add(new Spec("P6", bench("JournalThroughput"), params("journal", "off,on"), false, null));
         specs.add(new Spec("P7", bench("SteadyStateAllocation"), params("journal", "on"), true, null));
@@ -158,6 +159,7 @@ public final class Suite
         Files.createDirectories(jsonDir);
         final Machine machine = Machine.describe(note);
         final Map<String, String> unavailable = new LinkedHashMap<>();
+        final Map<String, String> failures = new LinkedHashMap<>();
         final List<Path> jsonFiles = new ArrayList<>();
         for (final Spec spec : specs(budget))
         {
@@ -178,7 +180,17 @@ public final class Suite
             }
             final Path json = jsonDir.resolve(spec.id() + ".json");
             System.out.println("# " + spec.id() + ": running " + spec.benchmarkRegex() + " " + describe(spec.params()));
-            run(options(spec, budget).result(json.toString()).resultFormat(ResultFormatType.JSON));
+            try
+            {
+                run(options(spec, budget).result(json.toString()).resultFormat(ResultFormatType.JSON));
+            }
+            catch (final RunnerException ex)
+            {
+                // One broken row must not cost the others: the table says which run failed and why.
+                final Throwable cause = null == ex.getCause() ? ex : ex.getCause();
+                System.out.println("# " + spec.id() + ": FAILED: " + cause);
+                failures.put(spec.id(), String.valueOf(cause));
+            }
             jsonFiles.add(json);
         }
         machine.finish();
@@ -187,6 +199,7 @@ public final class Suite
             name = java.time.LocalDate.now(java.time.ZoneOffset.UTC) + "-" + machine.host();
         }
         final Report report = Report.from(jsonFiles, unavailable, machine, budget.name());
+        report.failures(failures);
         if (profile)
         {
             report.profileMissed(out.resolve("jfr"), budget);
