@@ -288,7 +288,7 @@ final class Report
         final double churnNio = score(metric(find("SocketChurn.nio"), null));
         ratioRow("P5", "socket churn (create, connect, accept, close both): loopback vs NIO on 127.0.0.1",
             churnLoop, churnNio, "cycles/s", 50.0, false,
-            new Profile("SocketChurn", Map.of(), "jdk.ExecutionSample"));
+            new Profile("SocketChurn.loopback", Map.of(), "jdk.ExecutionSample"));
 
         final Map<String, Object> on = find("JournalThroughput.sendRecv", "journal", "on");
         final double opsOn = score(metric(on, null));

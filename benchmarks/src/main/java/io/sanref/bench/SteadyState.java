@@ -86,9 +86,9 @@ public class SteadyState
         }
     }
 
-    /** Journal records written, as a rate next to the operations (JMH aux counter). */
+    /** Journal records written, reported by JMH as a rate beside the operations (aux counter). */
     @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.EVENTS)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
     public static class Records
     {
         public long journalRecords;

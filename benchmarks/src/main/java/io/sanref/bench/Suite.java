@@ -67,9 +67,10 @@ public final class Suite
         return specs;
     }
 
+    /** @return a JMH include pattern for a class ({@code RingPingPong}) or one method ({@code SocketChurn.nio}). */
     static String bench(final String simpleName)
     {
-        return "^\\Qio.sanref.bench." + simpleName + ".\\E";
+        return "^\\Qio.sanref.bench." + simpleName + "\\E(\\..*)?$";
     }
 
     static Map<String, String[]> params(final String... kv)
