@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * is running; the benchmark checks it came). Paired with {@link CompleteWithPending}, the same K receives
  * completed by data.
  */
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class CloseWithPending extends PendingReceives
 {

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * P4's baseline: the K receives of {@link PendingReceives} completed normally, timed from the moment the peer's K
  * 32-byte sends sit in the receiver's pipe until all K completions and their upcalls were made.
  */
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class CompleteWithPending extends PendingReceives
 {

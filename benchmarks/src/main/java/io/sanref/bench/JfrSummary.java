@@ -82,21 +82,24 @@ final class JfrSummary
             alloc ? Report.rate(total) : String.valueOf((long)total)));
         if (0 == total)
         {
-            return sb.append("(no samples)\n").toString();
+            sb.append("(none inside the measured benchmark methods)\n");
         }
-        sb.append(alloc ? "Allocating method (top frame):\n\n" : "Hot methods (top frame, self time):\n\n");
-        append(sb, self, total, top);
-        sb.append(alloc ? "\nFirst sanref frame under each allocation:\n\n" :
-            "\nFirst sanref frame under each sample (our method responsible):\n\n");
-        append(sb, ours, total, top);
-        if (alloc)
+        else
         {
-            sb.append("\nAllocated classes:\n\n");
-            append(sb, allocatedClass, total, top);
+            sb.append(alloc ? "Allocating method (top frame):\n\n" : "Hot methods (top frame, self time):\n\n");
+            append(sb, self, total, top);
+            sb.append(alloc ? "\nFirst sanref frame under each allocation:\n\n" :
+                "\nFirst sanref frame under each sample (our method responsible):\n\n");
+            append(sb, ours, total, top);
+            if (alloc)
+            {
+                sb.append("\nAllocated classes:\n\n");
+                append(sb, allocatedClass, total, top);
+            }
         }
         sb.append(String.format(Locale.ROOT, "%nOutside the measured benchmark methods (set-up, other threads such as "
             + "the journal agent, JIT, GC): %.0f more %s (%.0f%% of all); first sanref frame, else top frame:%n%n",
-            outside, alloc ? "bytes" : "samples", 100.0 * outside / (outside + total)));
+            outside, alloc ? "bytes" : "samples", 0 == outside + total ? 0.0 : 100.0 * outside / (outside + total)));
         append(sb, outsideOurs, outside, Math.min(top, 6));
         return sb.toString();
     }
