@@ -305,7 +305,8 @@ final class Report
             "gc.alloc.rate.norm"));
         final Profile allocProf = new Profile("SteadyStateAllocation", Suite.params("journal", "on"),
             "jdk.ObjectAllocationSample");
-        rows.add(new Row("P7", "allocation per steady-state send+recv+complete, journal on (gc.alloc.rate.norm)",
+        rows.add(new Row("P7", "allocation per steady-state send+recv+complete, journal on (gc.alloc.rate.norm: every thread of the " +
+            "JVM, the journal agent's Chronicle appends and JMH's own iteration bookkeeping included)",
             Double.isNaN(alloc) ? "not measured" : String.format(Locale.ROOT, "%.3f B/op", alloc), "—", Double.NaN,
             "< 1 B/op", Double.isNaN(alloc) ? "not measured" : alloc < 1.0 ? MET : MISSED, allocProf));
 

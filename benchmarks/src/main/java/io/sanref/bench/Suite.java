@@ -101,13 +101,17 @@ public final class Suite
     {
         final List<String> jvmArgs = new ArrayList<>(List.of(jvmFlags()));
         jvmArgs.addAll(List.of(extraJvmArgs));
+        // Allocation is counted over every thread, JMH's own per-iteration bookkeeping (result serialisation,
+        // reflection) included; long iterations amortise that over many more operations.
+        final int iterationScale = spec.gcProfiler() ? 5 : 1;
         final ChainedOptionsBuilder b = new OptionsBuilder()
             .include(spec.benchmarkRegex())
             .forks(budget.forks())
             .warmupIterations(budget.warmupIterations())
             .warmupTime(budget.warmupTime())
             .measurementIterations(budget.iterations())
-            .measurementTime(budget.iterationTime())
+            .measurementTime(TimeValue.milliseconds(budget.iterationTime().convertTo(
+                java.util.concurrent.TimeUnit.MILLISECONDS) * iterationScale))
             .jvmArgsAppend(jvmArgs.toArray(new String[0]))
             .shouldFailOnError(true);
         spec.params().forEach(b::param);
