@@ -44,6 +44,7 @@ public class AeronIpcPingPong
     static final int PONG_STREAM = 1002;
     static final int MESSAGE = 32;
 
+    java.nio.file.Path dir;
     MediaDriver driver;
     Aeron aeron;
     ExclusivePublication pingPublication;
@@ -54,9 +55,9 @@ public class AeronIpcPingPong
     @Setup(Level.Trial)
     public void setUp() throws Exception
     {
-        final File dir = Files.createTempDirectory("sanref-bench-aeron").toFile();
+        dir = Files.createTempDirectory("sanref-bench-aeron");
         driver = MediaDriver.launchEmbedded(new MediaDriver.Context()
-            .aeronDirectoryName(new File(dir, "driver").getAbsolutePath())
+            .aeronDirectoryName(new File(dir.toFile(), "driver").getAbsolutePath())
             .threadingMode(ThreadingMode.SHARED)
             .sharedIdleStrategy(new SleepingMillisIdleStrategy(1))
             .dirDeleteOnStart(true)
@@ -81,6 +82,7 @@ public class AeronIpcPingPong
     public void tearDown()
     {
         CloseHelper.closeAll(pingPublication, pingSubscription, pongPublication, pongSubscription, aeron, driver);
+        ProviderPair.deleteQuietly(dir);
     }
 
     /** One side's message buffer and what it last received. Owned by one thread. */
