@@ -473,14 +473,13 @@ final class Report
             .append("`. Targets are those of `PERFORMANCE.md`; none was loosened.\n\n");
         sb.append("## Machine\n\n").append(machine.markdown()).append('\n');
         sb.append("## Results\n\n").append(table()).append('\n');
-        sb.append("Rows marked \"not measured\" had no result in this run");
-        if (failures.isEmpty())
+        if (rows.stream().anyMatch((r) -> "not measured".equals(r.status())))
         {
-            sb.append(" (none failed; such rows were left out with `--only`).\n\n");
+            sb.append("Rows marked \"not measured\" had no result in this run (left out with `--only`, or failed).\n\n");
         }
-        else
+        if (!failures.isEmpty())
         {
-            sb.append(". These runs failed:\n\n");
+            sb.append("These runs failed:\n\n");
             failures.forEach((id, why) -> sb.append("- ").append(id).append(": ").append(why).append('\n'));
             sb.append('\n');
         }
