@@ -39,7 +39,12 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Group)
 public class AeronIpcPingPong
 {
-    static final String CHANNEL = "aeron:ipc?term-length=64k";
+    /**
+     * 16 MiB terms: with 64 KiB ones the publication window (half a term) held only 512 messages, so the publisher kept
+     * waiting for the driver's conductor to move its limit, and on a loaded machine that wait reached a second. Aeron's
+     * own default for IPC is larger still (64 MiB).
+     */
+    static final String CHANNEL = "aeron:ipc?term-length=16m";
     static final int PING_STREAM = 1001;
     static final int PONG_STREAM = 1002;
     static final int MESSAGE = 32;
