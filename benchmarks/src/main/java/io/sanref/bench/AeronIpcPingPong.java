@@ -95,6 +95,7 @@ public class AeronIpcPingPong
     public static class Side implements FragmentHandler
     {
         final UnsafeBuffer message = new UnsafeBuffer(ByteBuffer.allocateDirect(MESSAGE));
+        final Spinner spinner = new Spinner();
         long value;
         boolean inFlight;
 
@@ -114,7 +115,7 @@ public class AeronIpcPingPong
             s.message.putLong(0, s.value + 1);
             while (pingPublication.offer(s.message, 0, MESSAGE) < 0)
             {
-                if (control.stopMeasurement)
+                if (s.spinner.idle(control))
                 {
                     return -1;
                 }
@@ -123,7 +124,7 @@ public class AeronIpcPingPong
         }
         while (0 == pongSubscription.poll(s, 1))
         {
-            if (control.stopMeasurement)
+            if (s.spinner.idle(control))
             {
                 return -1;
             }
@@ -139,7 +140,7 @@ public class AeronIpcPingPong
     {
         while (0 == pingSubscription.poll(s, 1))
         {
-            if (control.stopMeasurement)
+            if (s.spinner.idle(control))
             {
                 return -1;
             }
@@ -147,7 +148,7 @@ public class AeronIpcPingPong
         s.message.putLong(0, s.value);
         while (pongPublication.offer(s.message, 0, MESSAGE) < 0)
         {
-            if (control.stopMeasurement)
+            if (s.spinner.idle(control))
             {
                 return -1;
             }

@@ -49,6 +49,7 @@ public class NettyPingPong
     ByteBuf ping;
     final Counter replies = new Counter();
     long expected;
+    final Spinner spinner = new Spinner();
 
     /** Counts bytes that came back; written on the event loop, read by the measuring thread. */
     @ChannelHandler.Sharable
@@ -120,7 +121,7 @@ public class NettyPingPong
         }
         while (replies.bytes < expected)
         {
-            if (control.stopMeasurement)
+            if (spinner.idle(control))
             {
                 return -1;
             }

@@ -68,6 +68,7 @@ public class NioPingPong
     {
         final ByteBuffer out = ByteBuffer.allocateDirect(MESSAGE);
         final ByteBuffer in = ByteBuffer.allocateDirect(MESSAGE);
+        final Spinner spinner = new Spinner();
         boolean inFlight;
     }
 
@@ -85,7 +86,7 @@ public class NioPingPong
             }
             s.inFlight = true;
         }
-        if (!readFully(clientChannel, s.in, control))
+        if (!readFully(clientChannel, s.in, s.spinner, control))
         {
             return -1;
         }
@@ -98,7 +99,7 @@ public class NioPingPong
     @GroupThreads(1)
     public int pong(final Side s, final Control control) throws IOException
     {
-        if (!readFully(serverChannel, s.in, control))
+        if (!readFully(serverChannel, s.in, s.spinner, control))
         {
             return -1;
         }
@@ -108,7 +109,8 @@ public class NioPingPong
     }
 
     /** Fill {@code in}; a partial read is kept for the next invocation. @return false if told to stop first. */
-    static boolean readFully(final SocketChannel ch, final ByteBuffer in, final Control control) throws IOException
+    static boolean readFully(final SocketChannel ch, final ByteBuffer in, final Spinner spinner, final Control control)
+        throws IOException
     {
         while (in.hasRemaining())
         {
@@ -116,7 +118,7 @@ public class NioPingPong
             {
                 throw new IOException("peer closed");
             }
-            if (in.hasRemaining() && control.stopMeasurement)
+            if (in.hasRemaining() && spinner.idle(control))
             {
                 return false;
             }

@@ -67,6 +67,7 @@ public class ProviderPingPong
         final ByteBuffer recvBuffer = ByteBuffer.allocateDirect(MESSAGE);
         final Overlapped sendOv = new Overlapped();
         final Overlapped recvOv = new Overlapped();
+        final Spinner spinner = new Spinner();
         boolean inFlight;
         boolean recvPosted;
     }
@@ -79,6 +80,7 @@ public class ProviderPingPong
         final ByteBuffer recvBuffer = ByteBuffer.allocateDirect(MESSAGE);
         final Overlapped sendOv = new Overlapped();
         final Overlapped recvOv = new Overlapped();
+        final Spinner spinner = new Spinner();
         boolean recvPosted;
     }
 
@@ -99,7 +101,7 @@ public class ProviderPingPong
         }
         while (p.recvOv.isPending() || p.sendOv.isPending())
         {
-            if (0 == pair.client.doWork() && control.stopMeasurement)
+            if (0 == pair.client.doWork() && p.spinner.idle(control))
             {
                 return false;
             }
@@ -121,7 +123,7 @@ public class ProviderPingPong
         }
         while (p.recvOv.isPending() || p.sendOv.isPending())
         {
-            if (0 == pair.server.doWork() && control.stopMeasurement)
+            if (0 == pair.server.doWork() && p.spinner.idle(control))
             {
                 return false;
             }

@@ -52,6 +52,7 @@ public class RingPingPong
     public static class Side implements MessageHandler
     {
         final UnsafeBuffer message = new UnsafeBuffer(ByteBuffer.allocateDirect(MESSAGE));
+        final Spinner spinner = new Spinner();
         long received;
         long value;
         boolean inFlight;
@@ -74,7 +75,7 @@ public class RingPingPong
             s.message.putLong(0, s.received);
             while (!toPong.write(MSG_TYPE, s.message, 0, MESSAGE))
             {
-                if (control.stopMeasurement)
+                if (s.spinner.idle(control))
                 {
                     return -1;
                 }
@@ -83,7 +84,7 @@ public class RingPingPong
         }
         while (0 == toPing.read(s, 1))
         {
-            if (control.stopMeasurement)
+            if (s.spinner.idle(control))
             {
                 return -1;
             }
@@ -99,7 +100,7 @@ public class RingPingPong
     {
         while (0 == toPong.read(s, 1))
         {
-            if (control.stopMeasurement)
+            if (s.spinner.idle(control))
             {
                 return -1;
             }
@@ -107,7 +108,7 @@ public class RingPingPong
         s.message.putLong(0, s.value);
         while (!toPing.write(MSG_TYPE, s.message, 0, MESSAGE))
         {
-            if (control.stopMeasurement)
+            if (s.spinner.idle(control))
             {
                 return -1;
             }

@@ -83,4 +83,16 @@ class ReportTest
         assertTrue(row(report, "P3", "rdma").status().startsWith("HAL not built/available"));
         assertTrue(report.table().contains(why));
     }
+
+    @Test
+    void anInProcessComparisonWithAMillisecondMedianIsMarkedUnreliableNotMet() throws Exception
+    {
+        final Report report = report(Map.of(),
+            sample("RingPingPong.pingpong", "", 8_000_000, 9_000_000),
+            sample("AeronIpcPingPong.pingpong", "", 600, 2000),
+            sample("ProviderPingPong.pingpong", "\"hal\":\"loopback\",\"journal\":\"off\"", 1500, 3000));
+
+        assertTrue(row(report, "P1", "journal off: p50 vs raw Agrona ring").status().startsWith(Report.UNRELIABLE));
+        assertEquals(Report.MISSED, row(report, "P1", "journal off: p50 vs Aeron").status());
+    }
 }
