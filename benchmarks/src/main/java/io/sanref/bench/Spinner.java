@@ -3,26 +3,18 @@ package io.sanref.bench;
 import org.openjdk.jmh.infra.Control;
 
 /**
- * The wait every ping-pong spin loop uses, the same for sanref and every baseline: check JMH's {@link Control} on
- * each turn, and after 1024 idle turns yield the core once. On an idle machine a reply arrives long before that;
- * on an oversubscribed one it lets a descheduled peer run instead of burning the rest of a time slice, which would
- * otherwise turn a sub-microsecond round trip into milliseconds for whichever benchmark happens to be unlucky.
+ * The wait every ping-pong spin loop uses, the same for sanref and every baseline: a pure busy spin that checks JMH's
+ * {@link Control} on each idle turn. (Yielding the core after some idle turns was tried: on a machine shared with
+ * other builds the core went to them, not to the peer, and medians grew from about 1 µs to tens of µs for sanref
+ * and baselines alike.)
  * <p>
  * Threading: one per thread (it lives in a {@code Scope.Thread} state). Allocates nothing.
  */
 final class Spinner
 {
-    private static final int YIELD_MASK = 1023;
-
-    private int spins;
-
     /** @return true when JMH asks the iteration to stop; call once per idle turn of a wait loop. */
     boolean idle(final Control control)
     {
-        if (0 == (++spins & YIELD_MASK))
-        {
-            Thread.yield();
-        }
         return control.stopMeasurement;
     }
 }
