@@ -19,7 +19,6 @@ import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.constraints.Size;
 
 import java.nio.ByteBuffer;
@@ -121,6 +120,12 @@ class SpiFuzzIT
             assertEquals(0, send.offsetHigh(), "the send");
             assertEquals(0, rdma.offsetHigh(), "the RDMA write behind it");
         }
+    }
+
+    /** Cumulative, written after every sequence: the last write holds the totals, whatever order jqwik runs in. */
+    static void report()
+    {
+        Reliability.record("spi-fuzz", Map.of("bad_inputs", BAD_INPUTS.get(), "fuzz_sequences", SEQUENCES.get()));
     }
 
     /** Two nodes, a listener, and the model of the client's sockets. */
@@ -594,6 +599,18 @@ class SpiFuzzIT
         }
 
         public void close()
+        {
+            try
+            {
+                closeAndCheck();
+            }
+            finally
+            {
+                report();
+            }
+        }
+
+        private void closeAndCheck()
         {
             if (!cleanedUp)
             {

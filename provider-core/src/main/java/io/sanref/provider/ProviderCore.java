@@ -151,7 +151,7 @@ public final class ProviderCore implements SanProvider
             {
                 runner = new AgentRunner(
                     ProviderConfig.newIdleStrategy(config.idleStrategy()),
-                    (t) -> LOG.error("progress agent error", t),
+                    ProviderCore::onProgressError,
                     null,
                     new ProgressAgent());
                 AgentRunner.startOnThread(runner);
@@ -1403,6 +1403,15 @@ public final class ProviderCore implements SanProvider
             case RESET: return Winsock.WSAECONNRESET;
             case ABORTED: return Winsock.WSAECONNABORTED;
             default: return Winsock.WSA_OPERATION_ABORTED;
+        }
+    }
+
+    /** The agent's own termination is how the final cleanup stops it: not an error. */
+    private static void onProgressError(final Throwable t)
+    {
+        if (!(t instanceof AgentTerminationException))
+        {
+            LOG.error("progress agent error", t);
         }
     }
 
