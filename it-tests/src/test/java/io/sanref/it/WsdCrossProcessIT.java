@@ -113,6 +113,8 @@ class WsdCrossProcessIT
         assertTrue(serverAudit.passed(), "the server's journal up to the crash audits clean: " + serverAudit.summary());
 
         final AuditReport both = Auditor.audit(serverJournal, clientJournal);
+        Reliability.record("crash-wsd-serve", java.util.Map.of("crash_runs", 1L,
+            "violations", both.passed() ? 0L : 1L));
         assertTrue(both.passed(), "both journals together: " + both.summary());
     }
 
