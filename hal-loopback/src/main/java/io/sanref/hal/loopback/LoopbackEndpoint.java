@@ -71,6 +71,8 @@ public final class LoopbackEndpoint implements HalEndpoint
     private final BoundedWait.Condition notDelivering = () -> 0 == this.delivering;
 
     private volatile int delivering;
+    /** Abort thread only: abort gave up waiting for a connect to settle and forced ERROR. */
+    private boolean forcedError;
     private volatile int peerReset;
     private volatile LoopbackEndpoint peer;
     private volatile long connectionId;
@@ -477,7 +479,8 @@ public final class LoopbackEndpoint implements HalEndpoint
     {
         enterError();
 
-        if (!BoundedWait.until(waitTimeoutNs, notDelivering))
+        final boolean progressLeft = BoundedWait.until(waitTimeoutNs, notDelivering);
+        if (!progressLeft)
         {
             LOG.log(
                 System.Logger.Level.ERROR,
@@ -496,6 +499,33 @@ public final class LoopbackEndpoint implements HalEndpoint
         if (retired.compareAndSet(false, true))
         {
             node.retire(this);
+            // Our progress thread is out of the pipes and, the state being ERROR, never comes back: let them go.
+            // If a bounded wait gave up, keep them (the garbage collector takes them) rather than reuse them.
+            if (progressLeft && !forcedError)
+            {
+                releasePipes();
+            }
+        }
+    }
+
+    /** Tests only: whether both endpoints were given the same pipe objects (pooling at work). */
+    boolean sharesPipesWith(final LoopbackEndpoint other)
+    {
+        return null != inbound && (inbound == other.inbound || inbound == other.outbound) &&
+            (outbound == other.outbound || outbound == other.inbound);
+    }
+
+    private void releasePipes()
+    {
+        final Pipe in = inbound;
+        final Pipe out = outbound;
+        if (null != in)
+        {
+            in.release();
+        }
+        if (null != out)
+        {
+            out.release();
         }
     }
 
@@ -532,6 +562,7 @@ public final class LoopbackEndpoint implements HalEndpoint
                         "loopback: abort of {0} forced ERROR after {1} ms stuck in CONNECTING",
                         this,
                         waitTimeoutNs / 1_000_000);
+                    forcedError = true;
                     state.set(ERROR);
                     return;
                 }

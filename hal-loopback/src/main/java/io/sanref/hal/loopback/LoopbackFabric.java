@@ -7,6 +7,7 @@ import io.sanref.spi.hal.HalEndpoint;
 import io.sanref.spi.hal.HalFabric;
 import io.sanref.spi.hal.HalListener;
 import io.sanref.spi.hal.HalStatus;
+import org.agrona.concurrent.ManyToManyConcurrentArrayQueue;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -36,6 +37,8 @@ import java.util.function.Consumer;
 public final class LoopbackFabric implements HalFabric
 {
     private static final System.Logger LOG = System.getLogger(LoopbackFabric.class.getName());
+    /** Emptied pipes kept for reuse per node: enough for bursts of churn, a bounded amount of idle memory. */
+    private static final int PIPE_POOL = 64;
 
     private final HalConfig config;
     private final LoopbackOptions options;
@@ -53,6 +56,8 @@ public final class LoopbackFabric implements HalFabric
     final RecvCopier recvCopier = new RecvCopier();
     /** Progress thread only: the view through which an RDMA request reaches a peer's region. */
     final UnsafeBuffer rdmaView = new UnsafeBuffer(new byte[0]);
+    /** Pipes both of whose endpoints are done with them, emptied, ready for the next accept (bounded). */
+    private final ManyToManyConcurrentArrayQueue<Pipe> pipes = new ManyToManyConcurrentArrayQueue<>(PIPE_POOL);
     private LoopbackEndpoint[] progressList = new LoopbackEndpoint[16];
     private int progressCount;
 
@@ -264,8 +269,8 @@ public final class LoopbackFabric implements HalFabric
             return null;
         }
 
-        final Pipe toServer = new Pipe(options.ringBytes);
-        final Pipe toClient = new Pipe(client.node().options.ringBytes);
+        final Pipe toServer = acquirePipe();
+        final Pipe toClient = client.node().acquirePipe();
         final long connectionId = LoopbackAddressSpace.nextConnectionId();
         final SanAddress clientAddress = new SanAddress(listenAddress.host(), LoopbackAddressSpace.nextEphemeralPort());
 
@@ -274,6 +279,13 @@ public final class LoopbackFabric implements HalFabric
         client.completeConnect(HalStatus.SUCCESS);
 
         return server;
+    }
+
+    /** A pipe of this node's ring size, from the pool when one waits there. */
+    Pipe acquirePipe()
+    {
+        final Pipe pooled = pipes.poll();
+        return (null != pooled ? pooled : new Pipe(options.ringBytes, pipes)).open();
     }
 
     private LoopbackEndpoint newEndpoint(final long context)

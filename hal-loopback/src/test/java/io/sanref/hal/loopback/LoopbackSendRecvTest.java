@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LoopbackSendRecvTest
 {
@@ -50,6 +51,48 @@ class LoopbackSendRecvTest
             assertArrayEquals(bytes(send, 0, 64), bytes(recv, 8, 64));
             assertEquals(0, recv.get(7), "byte before the receive window untouched");
             assertEquals(0, recv.get(72), "byte after the data untouched");
+        }
+    }
+
+    /**
+     * Pipes are pooled (P5): once both ends aborted, the next connection gets them back emptied. Data left in the
+     * rings by the first connection (sent, never received) must not reach the second, which must carry exactly
+     * its own bytes — and it must really be the same pipes, or this test proves nothing.
+     */
+    @Test
+    void aPipeReusedAfterBothEndsAbortedCarriesNothingOfTheEarlierConnection()
+    {
+        try (LoopbackPair pair = LoopbackPair.open().connect())
+        {
+            final LoopbackEndpoint firstClient = (LoopbackEndpoint)pair.clientEndpoint;
+            assertEquals(HalStatus.SUCCESS, pair.clientEndpoint.postSend(1, pattern(100, 3), 0, 100));
+            assertEquals(HalStatus.SUCCESS, pair.serverEndpoint.postSend(2, pattern(100, 4), 0, 100));
+            pair.settle();
+            pair.clientEndpoint.abort();
+            pair.serverEndpoint.abort();
+            pair.settle();
+
+            final io.sanref.spi.hal.HalEndpoint client = pair.client.createEndpoint(11);
+            assertEquals(HalStatus.SUCCESS, client.connect(pair.listener.localAddress(), 12));
+            final io.sanref.spi.hal.HalEndpoint server = pair.listener.accept(13);
+            pair.pumpUntil("second connect", () -> pair.clientCompletions.has(12));
+            assertEquals(HalStatus.SUCCESS, pair.clientCompletions.only(12).status());
+            assertTrue(firstClient.sharesPipesWith((LoopbackEndpoint)client), "the second connection reuses the pipes");
+
+            final ByteBuffer atServer = ByteBuffer.allocate(64);
+            final ByteBuffer atClient = ByteBuffer.allocate(64);
+            assertEquals(HalStatus.SUCCESS, server.postRecv(20, atServer, 0, 64));
+            assertEquals(HalStatus.SUCCESS, client.postRecv(21, atClient, 0, 64));
+            assertEquals(HalStatus.SUCCESS, client.postSend(22, pattern(16, 9), 0, 16));
+            assertEquals(HalStatus.SUCCESS, server.postSend(23, pattern(24, 8), 0, 24));
+            pair.pumpUntil("second connection's data", () -> pair.serverCompletions.has(20) &&
+                pair.clientCompletions.has(21));
+            assertEquals(16, pair.serverCompletions.only(20).bytes(), "only the second connection's bytes");
+            assertEquals(24, pair.clientCompletions.only(21).bytes(), "only the second connection's bytes");
+            assertArrayEquals(bytes(pattern(16, 9), 0, 16), bytes(atServer, 0, 16));
+            assertArrayEquals(bytes(pattern(24, 8), 0, 24), bytes(atClient, 0, 24));
+            client.abort();
+            server.abort();
         }
     }
 
