@@ -181,7 +181,8 @@ class LoopbackStressTest
             try
             {
                 start.await();
-                while (posts.get() < abortAfter)
+                // A poster that failed stops counting: stop waiting for it too, so the failure is reported.
+                while (posts.get() < abortAfter && null == failure.get())
                 {
                     Thread.yield();
                 }

@@ -1,4 +1,4 @@
-package io.sanref.hal.loopback;
+package io.sanref.hal.support;
 
 import io.sanref.spi.hal.CompletionHandler;
 import org.agrona.BitUtil;
@@ -12,7 +12,7 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 /**
- * One node's completion queue: fixed-size records (id, opcode, status, bytes) in an Agrona
+ * One node's HAL completion queue (what {@link io.sanref.spi.hal.HalFabric#poll} delivers): fixed-size records (id, opcode, status, bytes) in an Agrona
  * {@link ManyToOneRingBuffer}.
  * <p>
  * Every record is written under a credit taken from the node before the work request was accepted, and the
@@ -22,24 +22,27 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * Threading: {@link #write} from any thread (many producers); {@link #poll} from the node's progress thread
  * only (one consumer).
  */
-final class CompletionQueue
+public final class CompletionRing
 {
-    static final int RECORD_LENGTH = 32;
+    public static final int RECORD_LENGTH = 32;
     private static final int MESSAGE_LENGTH = RECORD_LENGTH - RecordDescriptor.HEADER_LENGTH;
     private static final int ID_OFFSET = 0;
     private static final int STATUS_OFFSET = 8;
     private static final int BYTES_OFFSET = 12;
 
+    private final String halName;
     private final ManyToOneRingBuffer ring;
     private final MessageHandler reader = this::onRecord;
     private CompletionHandler handler;
     private int delivered;
 
     /**
+     * @param halName names the HAL in the overflow message.
      * @param records the most records that can be outstanding (the node's credits).
      */
-    CompletionQueue(final int records)
+    public CompletionRing(final String halName, final int records)
     {
+        this.halName = halName;
         // At least 8 records: Agrona's max message length is capacity / 8 and must fit one record.
         final int capacity = BitUtil.findNextPositivePowerOfTwo(Math.max(records, 8) * RECORD_LENGTH);
         ring = new ManyToOneRingBuffer(new UnsafeBuffer(BufferUtil.allocateDirectAligned(
@@ -47,7 +50,7 @@ final class CompletionQueue
     }
 
     /** @return how many records fit, at least the number of credits asked for. */
-    int capacityRecords()
+    public int capacityRecords()
     {
         return ring.capacity() / RECORD_LENGTH;
     }
@@ -57,13 +60,13 @@ final class CompletionQueue
      *
      * @throws IllegalStateException if the ring is full, which means credit accounting is broken.
      */
-    void write(final long id, final int opcode, final int status, final int bytes)
+    public void write(final long id, final int opcode, final int status, final int bytes)
     {
         final int index = ring.tryClaim(opcode, MESSAGE_LENGTH);
         if (RingBuffer.INSUFFICIENT_CAPACITY == index)
         {
             throw new IllegalStateException(
-                "loopback completion queue overflow (credit accounting broken): id=" + id + " opcode=" + opcode);
+                halName + " completion queue overflow (credit accounting broken): id=" + id + " opcode=" + opcode);
         }
 
         final MutableDirectBuffer buffer = ring.buffer();
@@ -79,7 +82,7 @@ final class CompletionQueue
      *
      * @return the number delivered.
      */
-    int poll(final CompletionHandler handler, final int limit)
+    public int poll(final CompletionHandler handler, final int limit)
     {
         this.handler = handler;
         delivered = 0;
@@ -96,13 +99,13 @@ final class CompletionQueue
     }
 
     /** @return records consumed by the last {@link #poll}, including one whose handler threw. */
-    int lastDelivered()
+    public int lastDelivered()
     {
         return delivered;
     }
 
     /** @return whether no record is waiting (approximate while producers write). */
-    boolean isEmpty()
+    public boolean isEmpty()
     {
         return 0 == ring.size();
     }

@@ -1,12 +1,13 @@
-package io.sanref.hal.loopback;
+package io.sanref.hal.support;
 
 /**
  * Spin, then yield, until a condition holds or a deadline passes. Used by the few places that must wait for
- * another thread to leave a short critical section (a copy in progress).
+ * another thread to leave a short critical section (a copy in progress, a request executing): every HAL's waits go
+ * through here, so every wait has a bound.
  * <p>
  * Threading: stateless; callable from any thread.
  */
-final class BoundedWait
+public final class BoundedWait
 {
     private static final int SPINS = 200;
 
@@ -19,7 +20,7 @@ final class BoundedWait
      * @param condition checked repeatedly.
      * @return true if the condition held within the bound.
      */
-    static boolean until(final long timeoutNs, final Condition condition)
+    public static boolean until(final long timeoutNs, final Condition condition)
     {
         if (condition.holds())
         {
@@ -50,7 +51,7 @@ final class BoundedWait
 
     /** A condition checked without allocating. */
     @FunctionalInterface
-    interface Condition
+    public interface Condition
     {
         boolean holds();
     }
