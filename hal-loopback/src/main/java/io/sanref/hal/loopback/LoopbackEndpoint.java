@@ -1,5 +1,8 @@
 package io.sanref.hal.loopback;
 
+import io.sanref.hal.support.BoundedWait;
+import io.sanref.hal.support.CompletionRing;
+import io.sanref.hal.support.WorkQueue;
 import io.sanref.spi.MemoryAccess;
 import io.sanref.spi.SanAddress;
 import io.sanref.spi.hal.HalEndpoint;
@@ -56,12 +59,12 @@ public final class LoopbackEndpoint implements HalEndpoint
     private static final LoopbackMemoryRegion RESERVED = new LoopbackMemoryRegion(null, EMPTY, 0, -1, 0, 0);
 
     private final LoopbackFabric node;
-    private final CompletionQueue cq;
+    private final CompletionRing cq;
     private final long context;
     private final long waitTimeoutNs;
     private final AtomicInteger state = new AtomicInteger(IDLE);
-    private final WorkQueue sendQueue;
-    private final WorkQueue recvQueue;
+    private final WorkQueue<LoopbackMemoryRegion> sendQueue;
+    private final WorkQueue<LoopbackMemoryRegion> recvQueue;
     private final AtomicReferenceArray<LoopbackMemoryRegion> regions;
     private final int[] regionGenerations;
     private final AtomicInteger connectWr = new AtomicInteger(CONNECT_NONE);
@@ -99,8 +102,8 @@ public final class LoopbackEndpoint implements HalEndpoint
         this.context = context;
         cq = node.completionQueue();
         waitTimeoutNs = node.options().waitTimeoutNs;
-        sendQueue = new WorkQueue(node.config().sendQueueDepth());
-        recvQueue = new WorkQueue(node.config().recvQueueDepth());
+        sendQueue = new WorkQueue<>(node.config().sendQueueDepth());
+        recvQueue = new WorkQueue<>(node.config().recvQueueDepth());
         regions = new AtomicReferenceArray<>(node.options().regionsPerEndpoint);
         regionGenerations = new int[node.options().regionsPerEndpoint];
     }
@@ -311,7 +314,7 @@ public final class LoopbackEndpoint implements HalEndpoint
     }
 
     private int post(
-        final WorkQueue queue,
+        final WorkQueue<LoopbackMemoryRegion> queue,
         final long wrId,
         final int opcode,
         final ByteBuffer buffer,
@@ -339,14 +342,7 @@ public final class LoopbackEndpoint implements HalEndpoint
             return HalStatus.NO_RESOURCES;
         }
 
-        queue.wrIds[slot] = wrId;
-        queue.opcodes[slot] = opcode;
-        queue.buffers[slot] = buffer;
-        queue.offsets[slot] = offset;
-        queue.lengths[slot] = length;
-        queue.regions[slot] = region;
-        queue.remoteKeys[slot] = remoteKey;
-        queue.remoteOffsets[slot] = remoteOffset;
+        queue.fill(slot, wrId, opcode, buffer, offset, length, region, remoteKey, remoteOffset);
         queue.publish(slot);
 
         final int after = state.get();
@@ -700,7 +696,7 @@ public final class LoopbackEndpoint implements HalEndpoint
     /** Complete, in order, the sends the peer has consumed and the RDMA requests executed behind them. */
     private int completeConsumedSends()
     {
-        final WorkQueue queue = sendQueue;
+        final WorkQueue<LoopbackMemoryRegion> queue = sendQueue;
         final long consumed = outbound.consumed();
         int work = 0;
         while (queue.head < queue.next)
@@ -723,7 +719,7 @@ public final class LoopbackEndpoint implements HalEndpoint
     /** Move sends into the peer's data ring and execute RDMA requests, in posting order. */
     private int pushSends()
     {
-        final WorkQueue queue = sendQueue;
+        final WorkQueue<LoopbackMemoryRegion> queue = sendQueue;
         int work = 0;
         while (queue.next < queue.tail())
         {
@@ -777,7 +773,7 @@ public final class LoopbackEndpoint implements HalEndpoint
      * @return true when all of it is in the ring; false if the ring is full (retried on the next call) or the
      * endpoint left ACTIVE.
      */
-    private boolean pushFragments(final WorkQueue queue, final int slot)
+    private boolean pushFragments(final WorkQueue<LoopbackMemoryRegion> queue, final int slot)
     {
         final ManyToOneRingBuffer ring = outbound.data;
         final int maxMessageLength = ring.maxMsgLength();
@@ -813,9 +809,9 @@ public final class LoopbackEndpoint implements HalEndpoint
      * rights, and the target still {@link #ACTIVE} (R9), checked while holding a use of both regions so a
      * concurrent deregistration or abort waits for the copy.
      */
-    private int executeRdma(final WorkQueue queue, final int slot)
+    private int executeRdma(final WorkQueue<LoopbackMemoryRegion> queue, final int slot)
     {
-        final LoopbackMemoryRegion local = queue.regions[slot];
+        final LoopbackMemoryRegion local = queue.region(slot);
         final boolean write = HalOpcode.RDMA_WRITE == queue.opcodes[slot];
         final int localOffset = queue.offsets[slot];
         final int length = queue.lengths[slot];
@@ -934,7 +930,7 @@ public final class LoopbackEndpoint implements HalEndpoint
     /** Fill posted receives, oldest first, from the inbound data ring. */
     private int deliverReceives()
     {
-        final WorkQueue queue = recvQueue;
+        final WorkQueue<LoopbackMemoryRegion> queue = recvQueue;
         final ManyToOneRingBuffer ring = inbound.data;
         final RecvCopier copier = node.recvCopier;
         int work = 0;

@@ -1,5 +1,7 @@
 package io.sanref.hal.loopback;
 
+import io.sanref.hal.support.BoundedWait;
+import io.sanref.hal.support.CompletionRing;
 import io.sanref.spi.SanAddress;
 import io.sanref.spi.hal.CompletionHandler;
 import io.sanref.spi.hal.HalConfig;
@@ -42,7 +44,7 @@ public final class LoopbackFabric implements HalFabric
 
     private final HalConfig config;
     private final LoopbackOptions options;
-    private final CompletionQueue cq;
+    private final CompletionRing cq;
     private final AtomicInteger credits;
     private final AtomicInteger liveEndpoints = new AtomicInteger();
     private final ManyToOneConcurrentArrayQueue<LoopbackEndpoint> newEndpoints;
@@ -70,7 +72,7 @@ public final class LoopbackFabric implements HalFabric
     {
         this.config = Objects.requireNonNull(config, "config");
         options = LoopbackOptions.from(config);
-        cq = new CompletionQueue(options.credits);
+        cq = new CompletionRing("loopback", options.credits);
         credits = new AtomicInteger(options.credits);
         newEndpoints = new ManyToOneConcurrentArrayQueue<>(options.maxEndpoints);
         final int total = options.credits;
@@ -214,7 +216,7 @@ public final class LoopbackFabric implements HalFabric
         return "LoopbackFabric{" + config.nodeName() + '}';
     }
 
-    CompletionQueue completionQueue()
+    CompletionRing completionQueue()
     {
         return cq;
     }

@@ -1,5 +1,6 @@
 package io.sanref.hal.loopback;
 
+import io.sanref.hal.support.WorkQueue;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
 
@@ -20,7 +21,7 @@ import java.nio.ByteBuffer;
 final class RecvCopier implements ControlledMessageHandler
 {
     private LoopbackEndpoint endpoint;
-    private WorkQueue queue;
+    private WorkQueue<LoopbackMemoryRegion> queue;
     private int slot;
     private ByteBuffer target;
     private int targetOffset;
@@ -29,7 +30,7 @@ final class RecvCopier implements ControlledMessageHandler
     private boolean done;
     private int filled;
 
-    void begin(final LoopbackEndpoint endpoint, final WorkQueue queue, final int slot)
+    void begin(final LoopbackEndpoint endpoint, final WorkQueue<LoopbackMemoryRegion> queue, final int slot)
     {
         this.endpoint = endpoint;
         this.queue = queue;

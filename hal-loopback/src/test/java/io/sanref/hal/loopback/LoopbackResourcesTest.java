@@ -1,5 +1,6 @@
 package io.sanref.hal.loopback;
 
+import io.sanref.hal.support.CompletionRing;
 import io.sanref.spi.hal.HalConfig;
 import io.sanref.spi.hal.HalEndpoint;
 import io.sanref.spi.hal.HalFabric;
@@ -116,7 +117,7 @@ class LoopbackResourcesTest
     @Test
     void completionQueueHoldsAtLeastTheCredits()
     {
-        assertTrue(new CompletionQueue(1000).capacityRecords() >= 1000);
-        assertTrue(new CompletionQueue(1).capacityRecords() >= 1);
+        assertTrue(new CompletionRing("loopback", 1000).capacityRecords() >= 1000);
+        assertTrue(new CompletionRing("loopback", 1).capacityRecords() >= 1);
     }
 }

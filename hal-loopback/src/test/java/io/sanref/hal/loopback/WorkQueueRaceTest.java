@@ -1,5 +1,7 @@
 package io.sanref.hal.loopback;
 
+import io.sanref.hal.support.CompletionRing;
+import io.sanref.hal.support.WorkQueue;
 import io.sanref.spi.hal.HalOpcode;
 import io.sanref.spi.hal.HalStatus;
 import org.junit.jupiter.api.Test;
@@ -20,10 +22,10 @@ class WorkQueueRaceTest
     void takeBackRacingFlushHasExactlyOneWinnerEveryTime() throws Exception
     {
         final int rounds = 20_000;
-        final CompletionQueue cq = new CompletionQueue(4);
+        final CompletionRing cq = new CompletionRing("loopback", 4);
         final Recorder recorder = new Recorder();
         final CyclicBarrier barrier = new CyclicBarrier(2);
-        final AtomicReference<WorkQueue> current = new AtomicReference<>();
+        final AtomicReference<WorkQueue<LoopbackMemoryRegion>> current = new AtomicReference<>();
         final AtomicBoolean tookBack = new AtomicBoolean();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
 
@@ -47,7 +49,7 @@ class WorkQueueRaceTest
 
         for (int i = 0; i < rounds; i++)
         {
-            final WorkQueue queue = new WorkQueue(2);
+            final WorkQueue<LoopbackMemoryRegion> queue = new WorkQueue<>(2);
             current.set(queue);
             barrier.await();
             final int slot = queue.claim();
@@ -69,7 +71,7 @@ class WorkQueueRaceTest
     @Test
     void claimFailsWhenEverySlotIsInUseAndSucceedsAfterRecycle()
     {
-        final WorkQueue queue = new WorkQueue(2);
+        final WorkQueue<LoopbackMemoryRegion> queue = new WorkQueue<>(2);
         final int first = queue.claim();
         final int second = queue.claim();
         assertTrue(first >= 0 && second >= 0 && first != second);

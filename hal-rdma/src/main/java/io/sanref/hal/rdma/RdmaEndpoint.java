@@ -1,12 +1,13 @@
 package io.sanref.hal.rdma;
 
-import io.sanref.hal.rdma.verbs.BoundedWait;
 import io.sanref.hal.rdma.verbs.CmId;
 import io.sanref.hal.rdma.verbs.CmRequest;
 import io.sanref.hal.rdma.verbs.Ibv;
 import io.sanref.hal.rdma.verbs.SoftMr;
 import io.sanref.hal.rdma.verbs.SoftPd;
 import io.sanref.hal.rdma.verbs.SoftQp;
+import io.sanref.hal.support.BoundedWait;
+import io.sanref.hal.support.CompletionRing;
 import io.sanref.spi.MemoryAccess;
 import io.sanref.spi.SanAddress;
 import io.sanref.spi.hal.HalEndpoint;
@@ -66,7 +67,7 @@ final class RdmaEndpoint implements HalEndpoint
     private static final RdmaMemoryRegion RESERVED = new RdmaMemoryRegion(null, null, -1, 0);
 
     private final RdmaFabric fabric;
-    private final HalCompletions cq;
+    private final CompletionRing cq;
     private final long context;
     private final long waitTimeoutNs;
     private final int bounceBuffers;
@@ -449,14 +450,7 @@ final class RdmaEndpoint implements HalEndpoint
             fabric.releaseCredits(1);
             return HalStatus.NO_RESOURCES;
         }
-        queue.wrIds[slot] = wrId;
-        queue.opcodes[slot] = opcode;
-        queue.buffers[slot] = buffer;
-        queue.offsets[slot] = offset;
-        queue.lengths[slot] = length;
-        queue.regions[slot] = region;
-        queue.remoteKeys[slot] = remoteKey;
-        queue.remoteOffsets[slot] = remoteOffset;
+        queue.fill(slot, wrId, opcode, buffer, offset, length, region, remoteKey, remoteOffset);
         queue.doneStatus[slot] = HalQueue.NOT_DONE;
         queue.publish(slot);
 
@@ -832,7 +826,7 @@ final class RdmaEndpoint implements HalEndpoint
                 final int rkey = key > 0 && key <= Integer.MAX_VALUE ? (int)key : 0;
                 final int rc = qp.postSend(TAG_APP | slot,
                     HalOpcode.RDMA_WRITE == queue.opcodes[slot] ? Ibv.WR_RDMA_WRITE : Ibv.WR_RDMA_READ,
-                    queue.regions[slot].mr.lkey(), queue.offsets[slot], queue.lengths[slot], rkey,
+                    queue.region(slot).mr.lkey(), queue.offsets[slot], queue.lengths[slot], rkey,
                     queue.remoteOffsets[slot]);
                 if (0 != rc)
                 {

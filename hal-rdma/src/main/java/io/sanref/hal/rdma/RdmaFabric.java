@@ -1,11 +1,12 @@
 package io.sanref.hal.rdma;
 
-import io.sanref.hal.rdma.verbs.BoundedWait;
 import io.sanref.hal.rdma.verbs.CmRequest;
 import io.sanref.hal.rdma.verbs.Ibv;
 import io.sanref.hal.rdma.verbs.SoftCq;
 import io.sanref.hal.rdma.verbs.SoftDevice;
 import io.sanref.hal.rdma.verbs.WcHandler;
+import io.sanref.hal.support.BoundedWait;
+import io.sanref.hal.support.CompletionRing;
 import io.sanref.spi.hal.CompletionHandler;
 import io.sanref.spi.hal.HalConfig;
 import io.sanref.spi.hal.HalEndpoint;
@@ -48,7 +49,7 @@ final class RdmaFabric implements HalFabric
     final RdmaOptions options;
     final SoftDevice device;
     final SoftCq verbsCq;
-    final HalCompletions completions;
+    final CompletionRing completions;
     private final AtomicInteger credits;
     /** Verbs CQ entries not reserved by a QP: every QP reserves its full send + receive depth. */
     private final AtomicInteger cqEntriesFree;
@@ -74,7 +75,7 @@ final class RdmaFabric implements HalFabric
         device = new SoftDevice(config.nodeName(), options.maxEndpoints(), options.waitTimeoutNs());
         verbsCq = device.createCq(options.cqEntries());
         cqEntriesFree = new AtomicInteger(verbsCq.capacity());
-        completions = new HalCompletions(options.credits());
+        completions = new CompletionRing("rdma", options.credits());
         credits = new AtomicInteger(options.credits());
         newEndpoints = new ManyToOneConcurrentArrayQueue<>(options.maxEndpoints());
         // Private buffers for the first connections come from one slab, carved once: connection churn then

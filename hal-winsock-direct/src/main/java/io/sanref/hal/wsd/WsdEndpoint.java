@@ -1,5 +1,7 @@
 package io.sanref.hal.wsd;
 
+import io.sanref.hal.support.BoundedWait;
+import io.sanref.hal.support.CompletionRing;
 import io.sanref.spi.MemoryAccess;
 import io.sanref.spi.SanAddress;
 import io.sanref.spi.hal.HalEndpoint;
@@ -27,7 +29,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * One end of a wsd connection: a TCP socket speaking the wire protocol of {@code docs/wire-protocol.md}.
  * <p>
- * <b>Exactly once.</b> As in the loopback HAL, each accepted work request lives in a {@link WorkQueue} slot whose
+ * <b>Exactly once.</b> As in the loopback HAL, each accepted work request lives in a {@link WsdWorkQueue} slot whose
  * state changes only by CAS; the progress thread, a poster taking its request back, and a flush race for it and
  * exactly one completes it.
  * <p>
@@ -70,11 +72,11 @@ public final class WsdEndpoint implements HalEndpoint
 
     private final WsdFabric fabric;
     private final WsdOptions options;
-    private final CompletionQueue cq;
+    private final CompletionRing cq;
     private final WsdListener acceptedBy;
     private final AtomicInteger state = new AtomicInteger(IDLE);
-    private final WorkQueue sendQueue;
-    private final WorkQueue recvQueue;
+    private final WsdWorkQueue sendQueue;
+    private final WsdWorkQueue recvQueue;
     private final AtomicReferenceArray<WsdMemoryRegion> regions;
     private final int[] regionGenerations;
     private final AtomicInteger connectWr = new AtomicInteger(CONNECT_NONE);
@@ -143,8 +145,8 @@ public final class WsdEndpoint implements HalEndpoint
         this.acceptedBy = acceptedBy;
         options = fabric.options;
         cq = fabric.cq;
-        sendQueue = new WorkQueue(fabric.config.sendQueueDepth());
-        recvQueue = new WorkQueue(fabric.config.recvQueueDepth());
+        sendQueue = new WsdWorkQueue(fabric.config.sendQueueDepth());
+        recvQueue = new WsdWorkQueue(fabric.config.recvQueueDepth());
         regions = new AtomicReferenceArray<>(options.regionsPerEndpoint);
         regionGenerations = new int[options.regionsPerEndpoint];
         ring = new byte[options.recvWindowBytes];
@@ -724,7 +726,7 @@ public final class WsdEndpoint implements HalEndpoint
     }
 
     private int post(
-        final WorkQueue queue, final long wrId, final int opcode, final ByteBuffer buffer, final int offset,
+        final WsdWorkQueue queue, final long wrId, final int opcode, final ByteBuffer buffer, final int offset,
         final int length, final WsdMemoryRegion region, final long remoteKey, final long remoteOffset)
     {
         final int before = state.get();
@@ -742,14 +744,7 @@ public final class WsdEndpoint implements HalEndpoint
             fabric.releaseCredits(1);
             return HalStatus.NO_RESOURCES;
         }
-        queue.wrIds[slot] = wrId;
-        queue.opcodes[slot] = opcode;
-        queue.buffers[slot] = buffer;
-        queue.offsets[slot] = offset;
-        queue.lengths[slot] = length;
-        queue.regions[slot] = region;
-        queue.remoteKeys[slot] = remoteKey;
-        queue.remoteOffsets[slot] = remoteOffset;
+        queue.fill(slot, wrId, opcode, buffer, offset, length, region, remoteKey, remoteOffset);
         queue.publish(slot);
 
         final int after = state.get();
@@ -1310,14 +1305,14 @@ public final class WsdEndpoint implements HalEndpoint
     /** @return the send-queue slot of an RDMA request in flight with ticket {@code reqId}, or -1. */
     private int rdmaSlot(final long reqId, final int opcode)
     {
-        final WorkQueue q = sendQueue;
+        final WsdWorkQueue q = sendQueue;
         if (reqId < q.head || reqId >= q.next)
         {
             return -1;
         }
         final int slot = q.index(reqId);
         final int op = q.opcodes[slot];
-        if (WorkQueue.DELIVERING != q.state(slot) || (HalOpcode.RDMA_WRITE != op && HalOpcode.RDMA_READ != op) ||
+        if (WsdWorkQueue.DELIVERING != q.state(slot) || (HalOpcode.RDMA_WRITE != op && HalOpcode.RDMA_READ != op) ||
             (0 != opcode && op != opcode))
         {
             return -1;
@@ -1387,7 +1382,7 @@ public final class WsdEndpoint implements HalEndpoint
     private void startReadResponse(final long reqId, final int fragOff, final int payload)
     {
         final int slot = rdmaSlot(reqId, HalOpcode.RDMA_READ);
-        final WorkQueue q = sendQueue;
+        final WsdWorkQueue q = sendQueue;
         if (slot < 0 || q.acked[slot] || fragOff != q.progress[slot] || (long)fragOff + payload > q.lengths[slot])
         {
             protocolError("RDMA read response for no read in flight (request " + reqId + ")");
@@ -1442,9 +1437,9 @@ public final class WsdEndpoint implements HalEndpoint
             }
             case Wire.RDMA_READ_RESP:
             {
-                final WorkQueue q = sendQueue;
+                final WsdWorkQueue q = sendQueue;
                 final int slot = inSlot;
-                final WsdMemoryRegion local = q.regions[slot];
+                final WsdMemoryRegion local = q.region(slot);
                 if (null != local && local.acquire())
                 {
                     try
@@ -1494,12 +1489,12 @@ public final class WsdEndpoint implements HalEndpoint
     /** Fill posted receives, oldest first, from the bytes no receive has taken yet. */
     private int deliverReceives()
     {
-        final WorkQueue q = recvQueue;
+        final WsdWorkQueue q = recvQueue;
         int work = 0;
         while (ringSize > 0 && q.next < q.tail() && ACTIVE == state.get())
         {
             final int slot = q.index(q.next);
-            if (WorkQueue.POSTED != q.state(slot) || !q.casState(slot, WorkQueue.POSTED, WorkQueue.DELIVERING))
+            if (WsdWorkQueue.POSTED != q.state(slot) || !q.casState(slot, WsdWorkQueue.POSTED, WsdWorkQueue.DELIVERING))
             {
                 break;
             }
@@ -1514,7 +1509,7 @@ public final class WsdEndpoint implements HalEndpoint
             ringHead = (ringHead + n) % ring.length;
             ringSize -= n;
             consumedTotal += n;
-            if (q.casState(slot, WorkQueue.DELIVERING, WorkQueue.FREE))
+            if (q.casState(slot, WsdWorkQueue.DELIVERING, WsdWorkQueue.FREE))
             {
                 cq.write(q.wrIds[slot], HalOpcode.RECV, HalStatus.SUCCESS, n);
                 q.recycle(slot, q.next);
@@ -1529,7 +1524,7 @@ public final class WsdEndpoint implements HalEndpoint
     /** Frame sends and RDMA requests, in posting order, as credit and buffer room allow. */
     private int pushSends()
     {
-        final WorkQueue q = sendQueue;
+        final WsdWorkQueue q = sendQueue;
         final ByteBuffer out = wb;
         final int frameCap = Math.min(peerMaxFrame, out.capacity() - Wire.CONTROL_RESERVE - Wire.HEADER);
         int work = 0;
@@ -1537,14 +1532,14 @@ public final class WsdEndpoint implements HalEndpoint
         {
             final int slot = q.index(q.next);
             final int st = q.state(slot);
-            if (WorkQueue.POSTED == st)
+            if (WsdWorkQueue.POSTED == st)
             {
-                if (!q.casState(slot, WorkQueue.POSTED, WorkQueue.DELIVERING))
+                if (!q.casState(slot, WsdWorkQueue.POSTED, WsdWorkQueue.DELIVERING))
                 {
                     break;
                 }
             }
-            else if (WorkQueue.DELIVERING != st)
+            else if (WsdWorkQueue.DELIVERING != st)
             {
                 break;
             }
@@ -1572,7 +1567,7 @@ public final class WsdEndpoint implements HalEndpoint
             }
             else if (HalOpcode.RDMA_WRITE == op)
             {
-                final WsdMemoryRegion local = q.regions[slot];
+                final WsdMemoryRegion local = q.region(slot);
                 do
                 {
                     final int room = out.remaining() - Wire.CONTROL_RESERVE - Wire.HEADER - Wire.RDMA_WRITE_FIXED;
@@ -1609,7 +1604,7 @@ public final class WsdEndpoint implements HalEndpoint
                 {
                     return work;
                 }
-                final WsdMemoryRegion local = q.regions[slot];
+                final WsdMemoryRegion local = q.region(slot);
                 if (!local.isValid() || 0 == (local.access() & MemoryAccess.LOCAL_WRITE))
                 {
                     failRdma(slot);
@@ -1675,13 +1670,13 @@ public final class WsdEndpoint implements HalEndpoint
     /** Complete, in posting order, sends the peer consumed and RDMA requests it acknowledged. */
     private int completeSends()
     {
-        final WorkQueue q = sendQueue;
+        final WsdWorkQueue q = sendQueue;
         int work = 0;
         while (q.head < q.next)
         {
             final int slot = q.index(q.head);
             final boolean done = HalOpcode.SEND == q.opcodes[slot] ? q.endPositions[slot] <= peerConsumed : q.acked[slot];
-            if (!done || !q.casState(slot, WorkQueue.DELIVERING, WorkQueue.FREE))
+            if (!done || !q.casState(slot, WsdWorkQueue.DELIVERING, WsdWorkQueue.FREE))
             {
                 break;
             }

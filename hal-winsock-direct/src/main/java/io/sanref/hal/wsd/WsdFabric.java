@@ -1,5 +1,7 @@
 package io.sanref.hal.wsd;
 
+import io.sanref.hal.support.BoundedWait;
+import io.sanref.hal.support.CompletionRing;
 import io.sanref.spi.hal.CompletionHandler;
 import io.sanref.spi.hal.HalConfig;
 import io.sanref.spi.hal.HalEndpoint;
@@ -48,7 +50,7 @@ public final class WsdFabric implements HalFabric
 
     final HalConfig config;
     final WsdOptions options;
-    final CompletionQueue cq;
+    final CompletionRing cq;
     private final AtomicInteger credits;
     private final Selector selector;
     private final AtomicInteger liveEndpoints = new AtomicInteger();
@@ -71,7 +73,7 @@ public final class WsdFabric implements HalFabric
     {
         this.config = Objects.requireNonNull(config, "config");
         options = WsdOptions.from(config);
-        cq = new CompletionQueue(options.credits);
+        cq = new CompletionRing("wsd", options.credits);
         credits = new AtomicInteger(options.credits);
         newEndpoints = new ManyToOneConcurrentArrayQueue<>(Math.max(16, options.maxEndpoints));
         final int total = options.credits;

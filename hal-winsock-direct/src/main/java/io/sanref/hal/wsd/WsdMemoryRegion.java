@@ -1,5 +1,6 @@
 package io.sanref.hal.wsd;
 
+import io.sanref.hal.support.BoundedWait;
 import io.sanref.spi.hal.HalMemoryRegion;
 
 import java.nio.ByteBuffer;

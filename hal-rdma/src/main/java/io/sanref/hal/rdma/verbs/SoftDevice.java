@@ -1,5 +1,6 @@
 package io.sanref.hal.rdma.verbs;
 
+import io.sanref.hal.support.BoundedWait;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,5 +1,7 @@
 package io.sanref.hal.rdma.verbs;
 
+import io.sanref.hal.support.BoundedWait;
+
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
 

@@ -1,5 +1,6 @@
 package io.sanref.hal.rdma.verbs;
 
+import io.sanref.hal.support.BoundedWait;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;

@@ -1,5 +1,7 @@
 package io.sanref.hal.rdma.verbs;
 
+import io.sanref.hal.support.BoundedWait;
+
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
