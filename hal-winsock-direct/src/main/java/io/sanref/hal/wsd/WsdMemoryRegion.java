@@ -1,35 +1,12 @@
 package io.sanref.hal.wsd;
 
-import io.sanref.hal.support.BoundedWait;
-import io.sanref.spi.hal.HalMemoryRegion;
+import io.sanref.hal.support.KeyedRegion;
 
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
-/**
- * A registered region of one endpoint (R9). Its keys name a slot in the endpoint's region table plus a
- * generation plus random bits, and are matched exactly, so a guessed or stale key fails.
- * <p>
- * An access in progress holds a use ({@link #acquire}/{@link #release}); {@link #invalidate} sets the invalid
- * bit so no later access can start, then waits, boundedly, until the uses in progress are released.
- * <p>
- * Threading: any thread. The use count and invalid bit share one atomic int (sign bit = invalid).
- */
-public final class WsdMemoryRegion implements HalMemoryRegion
+/** A region registered on a wsd endpoint: keys, bounds and the use count of {@link KeyedRegion} (R9). */
+public final class WsdMemoryRegion extends KeyedRegion<WsdEndpoint>
 {
-    private static final int INVALID_BIT = Integer.MIN_VALUE;
-
-    private final WsdEndpoint owner;
-    private final ByteBuffer buffer;
-    private final int access;
-    private final int slot;
-    private final long localKey;
-    private final long remoteKey;
-    private final AtomicInteger useState = new AtomicInteger();
-    private final AtomicBoolean deregistered = new AtomicBoolean();
-    private final BoundedWait.Condition unused = () -> 0 == (useState.get() & Integer.MAX_VALUE);
-
     WsdMemoryRegion(
         final WsdEndpoint owner,
         final ByteBuffer buffer,
@@ -38,105 +15,6 @@ public final class WsdMemoryRegion implements HalMemoryRegion
         final long localKey,
         final long remoteKey)
     {
-        this.owner = owner;
-        this.buffer = buffer;
-        this.access = access;
-        this.slot = slot;
-        this.localKey = localKey;
-        this.remoteKey = remoteKey;
-    }
-
-    public ByteBuffer buffer()
-    {
-        return buffer;
-    }
-
-    public int length()
-    {
-        return buffer.capacity();
-    }
-
-    public int access()
-    {
-        return access;
-    }
-
-    public long localKey()
-    {
-        return localKey;
-    }
-
-    public long remoteKey()
-    {
-        return remoteKey;
-    }
-
-    public boolean isValid()
-    {
-        return useState.get() >= 0;
-    }
-
-    public String toString()
-    {
-        return "WsdMemoryRegion{slot=" + slot + ", length=" + buffer.capacity() + ", access=" + access +
-            ", rkey=0x" + Long.toHexString(remoteKey) + ", valid=" + isValid() + '}';
-    }
-
-    WsdEndpoint owner()
-    {
-        return owner;
-    }
-
-    int slot()
-    {
-        return slot;
-    }
-
-    /** @return true if the region is valid and now has one more use in progress. */
-    boolean acquire()
-    {
-        while (true)
-        {
-            final int state = useState.get();
-            if (state < 0)
-            {
-                return false;
-            }
-
-            if (useState.compareAndSet(state, state + 1))
-            {
-                return true;
-            }
-        }
-    }
-
-    void release()
-    {
-        useState.decrementAndGet();
-    }
-
-    /** @return true for the one caller that deregisters it. */
-    boolean markDeregistered()
-    {
-        return deregistered.compareAndSet(false, true);
-    }
-
-    /**
-     * Make the region invalid (idempotent) and wait for accesses in progress.
-     *
-     * @return true if no access is in progress any more; false if the bound ran out.
-     */
-    boolean invalidate(final long timeoutNs)
-    {
-        while (true)
-        {
-            final int state = useState.get();
-            if (state < 0 || useState.compareAndSet(state, state | INVALID_BIT))
-            {
-                break;
-            }
-        }
-
-        return BoundedWait.until(timeoutNs, unused);
+        super(owner, buffer, access, slot, localKey, remoteKey);
     }
 }
