@@ -3,9 +3,9 @@ package io.sanref.hal.rdma;
 import io.sanref.hal.rdma.verbs.CmId;
 import io.sanref.hal.rdma.verbs.CmRequest;
 import io.sanref.hal.rdma.verbs.Ibv;
-import io.sanref.hal.rdma.verbs.SoftMr;
-import io.sanref.hal.rdma.verbs.SoftPd;
-import io.sanref.hal.rdma.verbs.SoftQp;
+import io.sanref.hal.rdma.verbs.Mr;
+import io.sanref.hal.rdma.verbs.Pd;
+import io.sanref.hal.rdma.verbs.Qp;
 import io.sanref.hal.support.BoundedWait;
 import io.sanref.hal.support.CompletionRing;
 import io.sanref.spi.MemoryAccess;
@@ -82,10 +82,10 @@ final class RdmaEndpoint implements HalEndpoint
     private volatile boolean abortDone;
     private final AtomicInteger connectPending = new AtomicInteger();
     private final BoundedWait.Condition notDelivering = () -> 0 == this.delivering;
-    private final SoftPd pd;
+    private final Pd pd;
 
     private volatile int delivering;
-    private volatile SoftQp qp;
+    private volatile Qp qp;
     private volatile CmId cmId;
     private volatile long connectionId;
     private volatile SanAddress remoteAddress;
@@ -95,10 +95,10 @@ final class RdmaEndpoint implements HalEndpoint
     // Verbs objects of the connection (created by setup, before the QP is published).
     private BufferSet buffers;
     private int cqEntriesReserved;
-    private SoftMr rxMr;
-    private SoftMr txMr;
-    private SoftMr controlMr;
-    private SoftMr controlSrcMr;
+    private Mr rxMr;
+    private Mr txMr;
+    private Mr controlMr;
+    private Mr controlSrcMr;
     private UnsafeBuffer control;
     private UnsafeBuffer controlSrc;
     private int peerControlRkey;
@@ -161,7 +161,7 @@ final class RdmaEndpoint implements HalEndpoint
 
     int qpNum()
     {
-        final SoftQp q = qp;
+        final Qp q = qp;
         return null == q ? -1 : q.qpNum();
     }
 
@@ -193,7 +193,7 @@ final class RdmaEndpoint implements HalEndpoint
         {
             return false;
         }
-        final SoftQp q = fabric.device.createQp(pd, fabric.verbsCq, fabric.verbsCq, maxSendWr, bounceBuffers);
+        final Qp q = fabric.device.createQp(pd, fabric.verbsCq, fabric.verbsCq, maxSendWr, bounceBuffers);
         if (null == q)
         {
             fabric.releaseCqEntries(maxSendWr + bounceBuffers);
@@ -220,13 +220,21 @@ final class RdmaEndpoint implements HalEndpoint
         {
             q.postRecv(TAG_RECV | i, rxMr.lkey(), (long)i * bounceBytes, bounceBytes);
         }
-        final CmId id = new CmId(q);
+        final CmId id = fabric.device.createCmId(q);
+        if (null == id)
+        {
+            fabric.device.destroyQp(q);
+            fabric.releaseCqEntries(cqEntriesReserved);
+            cqEntriesReserved = 0;
+            releaseOwnRegions();
+            return false;
+        }
         final long[] data = id.privateData();
         data[0] = controlMr.rkey();
         data[1] = bounceBuffers;
         data[2] = bounceBytes;
         cmId = id;
-        fabric.registerQp(q.qpNum(), this);
+        q.owner(this);
         qp = q;
         return true;
     }
@@ -370,7 +378,7 @@ final class RdmaEndpoint implements HalEndpoint
     {
         if (state.compareAndSet(CONNECTING, ERROR))
         {
-            final SoftQp q = qp;
+            final Qp q = qp;
             if (null != q)
             {
                 q.modify(Ibv.QPS_ERR);
@@ -505,7 +513,7 @@ final class RdmaEndpoint implements HalEndpoint
         {
             if (null == regions.get(slot) && regions.compareAndSet(slot, null, RESERVED))
             {
-                final SoftMr mr = pd.registerMr(buffer, verbsAccess);
+                final Mr mr = pd.registerMr(buffer, verbsAccess);
                 if (null == mr)
                 {
                     regions.set(slot, null);
@@ -584,7 +592,7 @@ final class RdmaEndpoint implements HalEndpoint
         {
             id.disconnect();
         }
-        final SoftQp q = qp;
+        final Qp q = qp;
         if (null != q)
         {
             q.modify(Ibv.QPS_ERR);
@@ -714,7 +722,7 @@ final class RdmaEndpoint implements HalEndpoint
         finalStatus = HalStatus.REMOTE_RESET;
         emitEvent(HalOpcode.EVENT_PEER_RESET, HalStatus.REMOTE_RESET);
         completeConnect(HalStatus.REMOTE_RESET);
-        final SoftQp q = qp;
+        final Qp q = qp;
         if (null != q)
         {
             q.modify(Ibv.QPS_ERR);
@@ -729,7 +737,7 @@ final class RdmaEndpoint implements HalEndpoint
         {
             id.disconnect();
         }
-        final SoftQp q = qp;
+        final Qp q = qp;
         if (null != q)
         {
             q.modify(Ibv.QPS_ERR);
@@ -1029,7 +1037,7 @@ final class RdmaEndpoint implements HalEndpoint
             opsFinished = true;
         }
 
-        final SoftQp q = qp;
+        final Qp q = qp;
         if (null != q)
         {
             if (0 != q.unreaped())
@@ -1042,7 +1050,7 @@ final class RdmaEndpoint implements HalEndpoint
                 // the socket (R8), so keep the endpoint until abort.
                 return work;
             }
-            fabric.unregisterQp(q.qpNum(), this);
+            q.owner(null);
             if (0 != fabric.device.destroyQp(q))
             {
                 return work;
@@ -1062,6 +1070,11 @@ final class RdmaEndpoint implements HalEndpoint
         if (eventCredit.compareAndSet(true, false))
         {
             fabric.releaseCredits(1);
+        }
+        final CmId id = cmId;
+        if (null != id)
+        {
+            id.destroy();
         }
         retired = true;
         fabric.retire(this);
@@ -1093,8 +1106,8 @@ final class RdmaEndpoint implements HalEndpoint
 
     private void releaseOwnRegions()
     {
-        final SoftMr[] own = {rxMr, txMr, controlMr, controlSrcMr};
-        for (final SoftMr mr : own)
+        final Mr[] own = {rxMr, txMr, controlMr, controlSrcMr};
+        for (final Mr mr : own)
         {
             if (null != mr)
             {

@@ -2,8 +2,10 @@ package io.sanref.hal.rdma;
 
 import io.sanref.hal.rdma.verbs.CmRequest;
 import io.sanref.hal.rdma.verbs.Ibv;
-import io.sanref.hal.rdma.verbs.SoftCq;
-import io.sanref.hal.rdma.verbs.SoftDevice;
+import io.sanref.hal.rdma.verbs.Cq;
+import io.sanref.hal.rdma.verbs.Device;
+import io.sanref.hal.rdma.verbs.Qp;
+import io.sanref.hal.rdma.verbs.AsyncEventHandler;
 import io.sanref.hal.rdma.verbs.WcHandler;
 import io.sanref.hal.support.BoundedWait;
 import io.sanref.hal.support.CompletionRing;
@@ -23,7 +25,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 
 /**
@@ -42,13 +43,12 @@ final class RdmaFabric implements HalFabric
 {
     private static final System.Logger LOG = System.getLogger(RdmaFabric.class.getName());
     private static final int VERBS_POLL_BATCH = 256;
-    private static final int QP_SLOT_MASK = 0xFFF;
     private static final int POOLED_SETS = 16;
 
     final HalConfig config;
     final RdmaOptions options;
-    final SoftDevice device;
-    final SoftCq verbsCq;
+    final Device device;
+    final Cq verbsCq;
     final CompletionRing completions;
     private final AtomicInteger credits;
     /** Verbs CQ entries not reserved by a QP: every QP reserves its full send + receive depth. */
@@ -57,23 +57,29 @@ final class RdmaFabric implements HalFabric
     private final ManyToOneConcurrentArrayQueue<RdmaEndpoint> newEndpoints;
     private final Set<RdmaEndpoint> endpoints = ConcurrentHashMap.newKeySet();
     private final Set<RdmaListener> listeners = ConcurrentHashMap.newKeySet();
-    private final AtomicReferenceArray<RdmaEndpoint> byQp = new AtomicReferenceArray<>(QP_SLOT_MASK + 1);
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Consumer<RdmaEndpoint> addToProgress = this::addToProgress;
     private final WcHandler onWc = this::onWc;
-    private final SoftDevice.AsyncEventHandler onAsyncEvent = this::onAsyncEvent;
+    private final AsyncEventHandler onAsyncEvent = this::onAsyncEvent;
     private final BoundedWait.Condition allReaped;
     private final ManyToManyConcurrentArrayQueue<BufferSet> bufferPool;
     private long asyncEvents;
     private RdmaEndpoint[] progressList = new RdmaEndpoint[16];
     private int progressCount;
 
-    RdmaFabric(final HalConfig config, final RdmaOptions options)
+    RdmaFabric(final HalConfig config, final RdmaOptions options, final Device device)
     {
         this.config = Objects.requireNonNull(config, "config");
         this.options = options;
-        device = new SoftDevice(config.nodeName(), options.maxEndpoints(), options.waitTimeoutNs());
+        this.device = device;
         verbsCq = device.createCq(options.cqEntries());
+        if (null == verbsCq)
+        {
+            device.close();
+            throw new IllegalStateException("rdma node '" + config.nodeName() + "': the " + device.engine() +
+                " device " + device.name() + " could not create a completion queue of " + options.cqEntries() +
+                " entries (" + RdmaOptions.CQ_ENTRIES + ")");
+        }
         cqEntriesFree = new AtomicInteger(verbsCq.capacity());
         completions = new CompletionRing("rdma", options.credits());
         credits = new AtomicInteger(options.credits());
@@ -132,7 +138,8 @@ final class RdmaFabric implements HalFabric
     public int progress()
     {
         newEndpoints.drain(addToProgress);
-        int work = device.pollAsyncEvents(onAsyncEvent, 16);
+        int work = device.progressCm(64);
+        work += device.pollAsyncEvents(onAsyncEvent, 16);
 
         for (int i = 0; i < progressCount; i++)
         {
@@ -204,7 +211,12 @@ final class RdmaFabric implements HalFabric
                 "within {3} ms", config.nodeName(), options.credits() - credits.get(), liveEndpoints.get(),
                 options.waitTimeoutNs() / 1_000_000);
         }
-        device.destroyCq(verbsCq);
+        if (0 != device.destroyCq(verbsCq))
+        {
+            LOG.log(System.Logger.Level.WARNING, "rdma node ''{0}'': completion queue still holds completions " +
+                "at close", config.nodeName());
+        }
+        device.close();
     }
 
     public String toString()
@@ -287,16 +299,6 @@ final class RdmaFabric implements HalFabric
         listeners.remove(listener);
     }
 
-    void registerQp(final int qpNum, final RdmaEndpoint endpoint)
-    {
-        byQp.set(qpNum & QP_SLOT_MASK, endpoint);
-    }
-
-    void unregisterQp(final int qpNum, final RdmaEndpoint endpoint)
-    {
-        byQp.compareAndSet(qpNum & QP_SLOT_MASK, endpoint, null);
-    }
-
     /** Called once per endpoint, when it has released everything. */
     void retire(final RdmaEndpoint endpoint)
     {
@@ -359,11 +361,17 @@ final class RdmaFabric implements HalFabric
 
     private void onWc(final long wrId, final int status, final int opcode, final int byteLen, final int qpNum)
     {
-        final RdmaEndpoint endpoint = byQp.get(qpNum & QP_SLOT_MASK);
-        if (null != endpoint && endpoint.qpNum() == qpNum)
+        final RdmaEndpoint endpoint = owner(qpNum);
+        if (null != endpoint)
         {
             endpoint.onWc(wrId, status, opcode, byteLen);
         }
+    }
+
+    private RdmaEndpoint owner(final int qpNum)
+    {
+        final Qp qp = device.qp(qpNum);
+        return null == qp ? null : (RdmaEndpoint)qp.owner();
     }
 
     private void onAsyncEvent(final int eventType, final int element)
@@ -371,8 +379,8 @@ final class RdmaFabric implements HalFabric
         asyncEvents++;
         if (Ibv.EVENT_QP_FATAL == eventType)
         {
-            final RdmaEndpoint endpoint = byQp.get(element & QP_SLOT_MASK);
-            if (null != endpoint && endpoint.qpNum() == element)
+            final RdmaEndpoint endpoint = owner(element);
+            if (null != endpoint)
             {
                 endpoint.onQpFatal();
             }

@@ -1,7 +1,10 @@
 package io.sanref.hal.rdma;
 
+import io.sanref.hal.rdma.ibverbs.IbverbsEngine;
 import io.sanref.hal.rdma.ibverbs.IbverbsProbe;
 import io.sanref.hal.rdma.ibverbs.IbverbsStatus;
+import io.sanref.hal.rdma.verbs.Device;
+import io.sanref.hal.rdma.verbs.SoftDevice;
 import io.sanref.spi.hal.HalCapability;
 import io.sanref.spi.hal.HalConfig;
 import io.sanref.spi.hal.HalFabric;
@@ -13,12 +16,9 @@ import java.util.Set;
 
 /**
  * The rdma HAL ({@value #NAME}): verbs semantics (protection domains, keyed regions, RC queue pairs whose move to
- * ERR flushes every request) over an engine: {@code ibverbs} (libibverbs through FFM, Java 22+, a device present) or
- * {@code soft} (the whole verbs model in Java, both ends in one JVM).
- * <p>
- * This build runs the data path on the soft engine only: the ibverbs binding is verified up to device enumeration
- * and the ops-table layout (see the module README). With a device present, {@code rdma.engine=auto} still runs soft
- * and {@link #details()} says so; {@code rdma.engine=ibverbs} refuses to open rather than pretend.
+ * ERR flushes every request) over an engine: {@code ibverbs} (libibverbs and librdmacm through FFM, Java 22+, a device
+ * present) or {@code soft} (the whole verbs model in Java, both ends in one JVM). {@code rdma.engine=auto} takes
+ * ibverbs when the probe finds a device, soft otherwise, and {@link #details()} says which and why.
  * <p>
  * Threading: any thread; the probe runs once.
  */
@@ -51,8 +51,7 @@ public final class RdmaHalProvider implements HalProvider
         final IbverbsStatus status = ibverbs();
         if (status.usable())
         {
-            return "engine soft; ibverbs found device(s) " + status.devices() + " but this build's data path runs on " +
-                "the soft engine only (ibverbs is verified up to device enumeration)";
+            return "engine ibverbs (auto): " + status.reason();
         }
         return "engine soft; not ibverbs: " + status.reason();
     }
@@ -60,14 +59,12 @@ public final class RdmaHalProvider implements HalProvider
     public HalFabric open(final HalConfig config)
     {
         final RdmaOptions options = RdmaOptions.from(config);
-        if ("ibverbs".equals(options.engine()))
-        {
-            final IbverbsStatus status = ibverbs();
-            throw new IllegalStateException("rdma.engine=ibverbs cannot run: " + (status.usable() ?
-                "the ibverbs data path is not part of this build (devices " + status.devices() + " found)" :
-                status.reason()));
-        }
-        return new RdmaFabric(config, options);
+        final boolean ibverbs = "ibverbs".equals(options.engine()) ||
+            ("auto".equals(options.engine()) && ibverbs().usable());
+        final Device device = ibverbs ?
+            IbverbsEngine.open(config.nodeName(), options.device(), options.maxEndpoints(), options.waitTimeoutNs()) :
+            new SoftDevice(config.nodeName(), options.maxEndpoints(), options.waitTimeoutNs());
+        return new RdmaFabric(config, options, device);
     }
 
     /** @return the probe's answer, computed once. */

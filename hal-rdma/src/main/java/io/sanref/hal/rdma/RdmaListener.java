@@ -31,7 +31,7 @@ final class RdmaListener implements HalListener
         {
             return HalStatus.INVALID;
         }
-        final CmListener listener = CmListener.listen(address, backlog);
+        final CmListener listener = fabric.device.listen(address, backlog);
         if (null == listener)
         {
             return HalStatus.ADDRESS_IN_USE;

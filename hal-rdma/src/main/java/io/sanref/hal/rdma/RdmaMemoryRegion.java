@@ -1,6 +1,6 @@
 package io.sanref.hal.rdma;
 
-import io.sanref.hal.rdma.verbs.SoftMr;
+import io.sanref.hal.rdma.verbs.Mr;
 import io.sanref.spi.hal.HalMemoryRegion;
 
 import java.nio.ByteBuffer;
@@ -15,11 +15,11 @@ import java.nio.ByteBuffer;
 public final class RdmaMemoryRegion implements HalMemoryRegion
 {
     final RdmaEndpoint owner;
-    final SoftMr mr;
+    final Mr mr;
     final int slot;
     private final int access;
 
-    RdmaMemoryRegion(final RdmaEndpoint owner, final SoftMr mr, final int slot, final int access)
+    RdmaMemoryRegion(final RdmaEndpoint owner, final Mr mr, final int slot, final int access)
     {
         this.owner = owner;
         this.mr = mr;

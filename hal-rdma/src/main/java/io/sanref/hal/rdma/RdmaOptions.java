@@ -6,6 +6,7 @@ import io.sanref.spi.hal.HalConfig;
  * The rdma HAL's options ({@link HalConfig#options()}), parsed once per fabric.
  *
  * @param engine          {@code auto} (ibverbs where a device is present, else soft), {@code soft} or {@code ibverbs}.
+ * @param device          ibverbs device name ({@code ibv_devices}); empty: the first device.
  * @param bounceBuffers   private receive buffers per connection, which are also the sender's credits.
  * @param bounceBytes     bytes per private buffer: the largest chunk a send is cut into.
  * @param credits         outstanding HAL requests + reserved events per node; sizes the HAL completion ring.
@@ -19,6 +20,7 @@ import io.sanref.spi.hal.HalConfig;
  */
 record RdmaOptions(
     String engine,
+    String device,
     int bounceBuffers,
     int bounceBytes,
     int credits,
@@ -29,6 +31,7 @@ record RdmaOptions(
     int rnrRetry)
 {
     static final String ENGINE = "rdma.engine";
+    static final String DEVICE = "rdma.device";
     static final String BOUNCE_BUFFERS = "rdma.bounceBuffers";
     static final String BOUNCE_BYTES = "rdma.bounceBytes";
     static final String CREDITS = "rdma.credits";
@@ -52,6 +55,7 @@ record RdmaOptions(
         }
         return new RdmaOptions(
             engine,
+            config.option(DEVICE, "").trim(),
             intOption(config, BOUNCE_BUFFERS, 16, 1, 1024),
             bounceBytes,
             intOption(config, CREDITS, 8192, 16, 1 << 22),

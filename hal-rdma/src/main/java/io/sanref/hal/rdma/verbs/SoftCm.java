@@ -16,7 +16,7 @@ final class SoftCm
 {
     private static final int FIRST_EPHEMERAL_PORT = 50_000;
     private static final int LAST_EPHEMERAL_PORT = 65_535;
-    private static final ConcurrentHashMap<SanAddress, CmListener> LISTENERS = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<SanAddress, SoftCmListener> LISTENERS = new ConcurrentHashMap<>();
     private static final AtomicInteger NEXT_PORT = new AtomicInteger();
     private static final AtomicLong NEXT_CONNECTION_ID = new AtomicLong(1);
 
@@ -24,7 +24,7 @@ final class SoftCm
     {
     }
 
-    static SanAddress bind(final SanAddress requested, final CmListener listener)
+    static SanAddress bind(final SanAddress requested, final SoftCmListener listener)
     {
         if (0 != requested.port())
         {
@@ -42,12 +42,12 @@ final class SoftCm
         return null;
     }
 
-    static void unbind(final SanAddress address, final CmListener listener)
+    static void unbind(final SanAddress address, final SoftCmListener listener)
     {
         LISTENERS.remove(address, listener);
     }
 
-    static CmListener lookup(final SanAddress address)
+    static SoftCmListener lookup(final SanAddress address)
     {
         return null == address ? null : LISTENERS.get(address);
     }

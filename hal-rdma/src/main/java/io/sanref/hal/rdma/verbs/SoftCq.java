@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Threading: completions are written from any thread (the owner's progress, a peer device's progress delivering a
  * receive, a thread modifying a QP to ERR, a poster flushing into ERR); {@link #poll} from one thread.
  */
-public final class SoftCq
+public final class SoftCq implements Cq
 {
     final SoftDevice device;
     final int cqNum;

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>
  * Threading: any thread; {@link #pollAsyncEvents} from one thread.
  */
-public final class SoftDevice
+public final class SoftDevice implements Device
 {
     private static final int QP_SLOT_BITS = 12;
     private static final int QP_SLOT_MASK = (1 << QP_SLOT_BITS) - 1;
@@ -50,6 +50,31 @@ public final class SoftDevice
         asyncEvents = new RecordRing(Math.max(64, size * 4));
     }
 
+    public String engine()
+    {
+        return "soft";
+    }
+
+    public int progressCm(final int max)
+    {
+        return 0; // the soft CM raises events on the ids directly
+    }
+
+    public SoftCmId createCmId(final Qp qp)
+    {
+        return new SoftCmId((SoftQp)qp);
+    }
+
+    public SoftCmListener listen(final io.sanref.spi.SanAddress requested, final int backlog)
+    {
+        return SoftCmListener.listen(requested, backlog);
+    }
+
+    public void close()
+    {
+        // nothing native to release
+    }
+
     public String name()
     {
         return name;
@@ -75,8 +100,9 @@ public final class SoftDevice
     }
 
     /** {@code ibv_destroy_cq}: {@link Ibv#EBUSY} while completions wait in it. */
-    public int destroyCq(final SoftCq cq)
+    public int destroyCq(final Cq c)
     {
+        final SoftCq cq = (SoftCq)c;
         if (cq.size() > 0)
         {
             return Ibv.EBUSY;
@@ -95,8 +121,11 @@ public final class SoftDevice
      * @return the QP, or null if the device's QP table is full or the arguments do not fit this device.
      */
     public SoftQp createQp(
-        final SoftPd pd, final SoftCq sendCq, final SoftCq recvCq, final int maxSendWr, final int maxRecvWr)
+        final Pd p, final Cq sendC, final Cq recvC, final int maxSendWr, final int maxRecvWr)
     {
+        final SoftPd pd = (SoftPd)p;
+        final SoftCq sendCq = (SoftCq)sendC;
+        final SoftCq recvCq = (SoftCq)recvC;
         if (null == pd || pd.device != this || pd.deallocated || null == sendCq || sendCq.device != this ||
             null == recvCq || recvCq.device != this || maxSendWr < 1 || maxRecvWr < 1)
         {
@@ -130,8 +159,9 @@ public final class SoftDevice
      * @return 0, {@link Ibv#EBUSY} if completions were still unpolled when the bound ran out (the QP stays),
      * {@link Ibv#EINVAL} if not a live QP of this device.
      */
-    public int destroyQp(final SoftQp qp)
+    public int destroyQp(final Qp q)
     {
+        final SoftQp qp = (SoftQp)q;
         if (null == qp || qp.device != this || qp != qps.get(qp.qpNum & QP_SLOT_MASK))
         {
             return Ibv.EINVAL;
@@ -223,12 +253,5 @@ public final class SoftDevice
         {
             qp.unreaped.decrementAndGet();
         }
-    }
-
-    /** Receives async events: the {@code ibv_event_type} and the QP or CQ number it is about. */
-    @FunctionalInterface
-    public interface AsyncEventHandler
-    {
-        void onEvent(int eventType, int element);
     }
 }

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>
  * Threading: any thread. The use count and the invalid bit share one atomic int (sign bit = invalid).
  */
-public final class SoftMr
+public final class SoftMr implements Mr
 {
     private static final int INVALID_BIT = Integer.MIN_VALUE;
 

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>
  * Threading: any thread.
  */
-public final class SoftPd
+public final class SoftPd implements Pd
 {
     static final int SLOT_BITS = 12;
     static final int MAX_REGIONS = 1 << SLOT_BITS;
@@ -83,8 +83,9 @@ public final class SoftPd
      * @return 0, {@link Ibv#EINVAL} if not registered here, or {@link Ibv#EBUSY} if an access outlived the bound
      * (the region is invalid all the same).
      */
-    public int deregisterMr(final SoftMr mr, final long timeoutNs)
+    public int deregisterMr(final Mr m, final long timeoutNs)
     {
+        final SoftMr mr = (SoftMr)m;
         if (null == mr || this != mr.pd || mr.slot < 0 || mr != regions.get(mr.slot))
         {
             return Ibv.EINVAL;

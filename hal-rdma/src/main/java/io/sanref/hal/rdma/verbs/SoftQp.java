@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Threading: {@link #postSend}, {@link #postRecv}, {@link #modify} from any thread; {@link #process} from the
  * owning device's progress thread only; a peer's {@link #process} consumes this QP's receive queue.
  */
-public final class SoftQp
+public final class SoftQp implements Qp
 {
     private static final System.Logger LOG = System.getLogger(SoftQp.class.getName());
     private static final int RETRY = -1;
@@ -76,6 +76,18 @@ public final class SoftQp
         this.waitTimeoutNs = waitTimeoutNs;
         sq = new SoftWorkQueue(maxSendWr);
         rq = new SoftWorkQueue(maxRecvWr);
+    }
+
+    private volatile Object owner;
+
+    public Object owner()
+    {
+        return owner;
+    }
+
+    public void owner(final Object owner)
+    {
+        this.owner = owner;
     }
 
     public int qpNum()
