@@ -667,7 +667,9 @@ final class RdmaEndpoint implements HalEndpoint
             else if (TAG_APP == tag)
             {
                 sendQueue.doneStatus[index] = HalStatus.SUCCESS;
-                sendQueue.doneBytes[index] = byteLen;
+                // byte_len is defined for receives and reads only (HCAs leave it 0 for an RDMA write): a successful
+                // RDMA request moved all it asked for.
+                sendQueue.doneBytes[index] = sendQueue.lengths[index];
             }
             return;
         }

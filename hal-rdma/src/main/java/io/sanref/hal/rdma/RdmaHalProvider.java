@@ -62,7 +62,8 @@ public final class RdmaHalProvider implements HalProvider
         final boolean ibverbs = "ibverbs".equals(options.engine()) ||
             ("auto".equals(options.engine()) && ibverbs().usable());
         final Device device = ibverbs ?
-            IbverbsEngine.open(config.nodeName(), options.device(), options.maxEndpoints(), options.waitTimeoutNs()) :
+            IbverbsEngine.open(config.nodeName(), options.device(), options.maxEndpoints(), options.waitTimeoutNs(),
+                options.rnrRetry()) :
             new SoftDevice(config.nodeName(), options.maxEndpoints(), options.waitTimeoutNs());
         return new RdmaFabric(config, options, device);
     }

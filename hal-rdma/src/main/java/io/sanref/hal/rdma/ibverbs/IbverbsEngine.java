@@ -17,9 +17,11 @@ public final class IbverbsEngine
      * @param deviceName    {@code ibv_get_device_name} of the device to open; empty for the first.
      * @param maxQps        live QPs at once.
      * @param waitTimeoutNs bound on every wait (destroy, deregistration).
+     * @param rnrRetry      RNR retries of the active side's QP (0..7).
      * @throws IllegalStateException always here: the reason the engine cannot run.
      */
-    public static Device open(final String nodeName, final String deviceName, final int maxQps, final long waitTimeoutNs)
+    public static Device open(
+        final String nodeName, final String deviceName, final int maxQps, final long waitTimeoutNs, final int rnrRetry)
     {
         throw new IllegalStateException("rdma.engine=ibverbs cannot run: " + IbverbsProbe.probe().reason());
     }

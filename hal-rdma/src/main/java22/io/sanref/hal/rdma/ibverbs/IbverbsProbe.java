@@ -105,6 +105,15 @@ public final class IbverbsProbe
                     return new IbverbsStatus(false, true, List.of(), "no device: " + LIBRARY +
                         " loaded and ibv_get_device_list found 0 RDMA devices");
                 }
+                try
+                {
+                    SymbolLookup.libraryLookup("librdmacm.so.1", Arena.global());
+                }
+                catch (final IllegalArgumentException | IllegalCallerException ex)
+                {
+                    return new IbverbsStatus(false, true, names, "library missing: " + n + " device(s) " + names +
+                        " but librdmacm.so.1 could not be loaded (" + ex.getMessage() + "); install librdmacm1");
+                }
                 return new IbverbsStatus(true, true, names, n + " device(s) " + names + ops);
             }
         }

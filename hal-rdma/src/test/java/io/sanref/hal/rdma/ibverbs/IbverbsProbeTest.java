@@ -1,6 +1,7 @@
 package io.sanref.hal.rdma.ibverbs;
 
 import io.sanref.hal.rdma.RdmaHalProvider;
+import io.sanref.spi.hal.HalConfig;
 import io.sanref.spi.hal.HalProvider;
 import io.sanref.spi.hal.Hals;
 import org.junit.jupiter.api.Assumptions;
@@ -10,9 +11,11 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -74,10 +77,33 @@ class IbverbsProbeTest
         assertEquals(RdmaHalProvider.class, rdma.getClass());
         final String details = rdma.details();
         final IbverbsStatus status = RdmaHalProvider.ibverbs();
-        assertTrue(details.startsWith("engine soft"), details);
-        if (!status.usable())
+        if (status.usable())
         {
-            assertTrue(details.endsWith("not ibverbs: " + status.reason()), details);
+            assertTrue(details.startsWith("engine ibverbs"), details);
+            return;
+        }
+        assertTrue(details.startsWith("engine soft"), details);
+        assertTrue(details.endsWith("not ibverbs: " + status.reason()), details);
+    }
+
+    @Test
+    void askingForIbverbsWhereItCannotRunFailsWithTheReason()
+    {
+        final IbverbsStatus status = RdmaHalProvider.ibverbs();
+        Assumptions.assumeFalse(status.usable(), "an RDMA device is present: the engine opens");
+        final HalConfig config = new HalConfig("n", 32, 32, 5_000, Map.of("rdma.engine", "ibverbs"));
+        final IllegalStateException ex =
+            assertThrows(IllegalStateException.class, () -> new RdmaHalProvider().open(config));
+        System.out.println("rdma.engine=ibverbs: " + ex.getMessage());
+        assertTrue(ex.getMessage().startsWith("rdma.engine=ibverbs cannot run: "), ex.getMessage());
+        final String reason = ex.getMessage().substring("rdma.engine=ibverbs cannot run: ".length());
+        final int feature = Runtime.version().feature();
+        if (feature < 22 || Boolean.getBoolean("sanref.ibverbs.jar"))
+        {
+            // Java 17: the probe's "Java too old"; Java 22+ on the jar: the engine's own answer ("no device" here,
+            // or "library missing" without libibverbs/librdmacm).
+            assertTrue(reason.startsWith(feature < 22 ? "Java too old" : "no device") ||
+                reason.startsWith("library missing"), reason);
         }
     }
 }
