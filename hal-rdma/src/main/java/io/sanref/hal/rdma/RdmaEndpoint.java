@@ -833,7 +833,8 @@ final class RdmaEndpoint implements HalEndpoint
             else
             {
                 final long key = queue.remoteKeys[slot];
-                final int rkey = key > 0 && key <= Integer.MAX_VALUE ? (int)key : 0;
+                // A key outside 32 bits was never issued: 0, which no region of ours carries, makes it fail remotely.
+                final int rkey = key > 0 && key <= 0xFFFF_FFFFL ? (int)key : 0;
                 final int rc = qp.postSend(TAG_APP | slot,
                     HalOpcode.RDMA_WRITE == queue.opcodes[slot] ? Ibv.WR_RDMA_WRITE : Ibv.WR_RDMA_READ,
                     queue.region(slot).mr.lkey(), queue.offsets[slot], queue.lengths[slot], rkey,

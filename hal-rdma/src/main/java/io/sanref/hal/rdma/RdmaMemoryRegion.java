@@ -44,12 +44,12 @@ public final class RdmaMemoryRegion implements HalMemoryRegion
 
     public long localKey()
     {
-        return mr.lkey();
+        return mr.lkey() & 0xFFFF_FFFFL; // verbs keys are 32-bit unsigned
     }
 
     public long remoteKey()
     {
-        return mr.rkey();
+        return mr.rkey() & 0xFFFF_FFFFL;
     }
 
     public boolean isValid()

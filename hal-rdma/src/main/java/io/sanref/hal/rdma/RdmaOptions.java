@@ -3,7 +3,8 @@ package io.sanref.hal.rdma;
 import io.sanref.spi.hal.HalConfig;
 
 /**
- * The rdma HAL's options ({@link HalConfig#options()}), parsed once per fabric.
+ * The rdma HAL's options ({@link HalConfig#options()}, else system properties {@code -Dsanref.rdma.*}), parsed
+ * once per fabric.
  *
  * @param engine          {@code auto} (ibverbs where a device is present, else soft), {@code soft} or {@code ibverbs}.
  * @param device          ibverbs device name ({@code ibv_devices}); empty: the first device.
@@ -43,7 +44,7 @@ record RdmaOptions(
 
     static RdmaOptions from(final HalConfig config)
     {
-        final String engine = config.option(ENGINE, "auto");
+        final String engine = option(config, ENGINE, "auto");
         if (!"auto".equals(engine) && !"soft".equals(engine) && !"ibverbs".equals(engine))
         {
             throw new IllegalArgumentException(ENGINE + " must be auto, soft or ibverbs, not '" + engine + "'");
@@ -55,7 +56,7 @@ record RdmaOptions(
         }
         return new RdmaOptions(
             engine,
-            config.option(DEVICE, "").trim(),
+            option(config, DEVICE, "").trim(),
             intOption(config, BOUNCE_BUFFERS, 16, 1, 1024),
             bounceBytes,
             intOption(config, CREDITS, 8192, 16, 1 << 22),
@@ -66,9 +67,15 @@ record RdmaOptions(
             intOption(config, RNR_RETRY, 3, 0, 7));
     }
 
+    /** A HAL option, else the system property {@code sanref.<key>} (e.g. {@code -Dsanref.rdma.engine=soft}). */
+    private static String option(final HalConfig config, final String key, final String def)
+    {
+        return config.option(key, System.getProperty("sanref." + key, def));
+    }
+
     private static int intOption(final HalConfig config, final String key, final int def, final int min, final int max)
     {
-        final String text = config.option(key, null);
+        final String text = option(config, key, null);
         if (null == text)
         {
             return def;
