@@ -63,6 +63,7 @@ final class RdmaEndpoint implements HalEndpoint
     private static final long TAG_MASK = 0xFFL << TAG_SHIFT;
     private static final long INDEX_MASK = ~TAG_MASK;
     private static final int CONTROL_BYTES = BufferSet.CONTROL_BYTES;
+    private static final long IOVA_MAX = 0xFFFF;
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     private static final RdmaMemoryRegion RESERVED = new RdmaMemoryRegion(null, null, -1, 0);
 
@@ -101,7 +102,7 @@ final class RdmaEndpoint implements HalEndpoint
     private Mr controlSrcMr;
     private UnsafeBuffer control;
     private UnsafeBuffer controlSrc;
-    private int peerControlRkey;
+    private long peerControlKey;
 
     // Progress only.
     private final UnsafeBuffer appView = new UnsafeBuffer(EMPTY);
@@ -116,6 +117,9 @@ final class RdmaEndpoint implements HalEndpoint
     private long sentConsumed;
     private long sentReturned;
     private boolean controlInFlight;
+    /** Set when a request failed in a way a peer's reset explains; 0 otherwise. */
+    private long suspectDeadlineNs;
+    private int suspectStatus;
     private long chunksPosted;
     private long pushedBytes;
     private int sendFragmentOffset;
@@ -218,7 +222,7 @@ final class RdmaEndpoint implements HalEndpoint
         controlSrc = new UnsafeBuffer(controlSrcMr.buffer());
         for (int i = 0; i < bounceBuffers; i++)
         {
-            q.postRecv(TAG_RECV | i, rxMr.lkey(), (long)i * bounceBytes, bounceBytes);
+            q.postRecv(TAG_RECV | i, rxMr.lkey(), rxMr.iova() + (long)i * bounceBytes, bounceBytes);
         }
         final CmId id = fabric.device.createCmId(q);
         if (null == id)
@@ -230,7 +234,7 @@ final class RdmaEndpoint implements HalEndpoint
             return false;
         }
         final long[] data = id.privateData();
-        data[0] = controlMr.rkey();
+        data[0] = remoteKey(controlMr);
         data[1] = bounceBuffers;
         data[2] = bounceBytes;
         cmId = id;
@@ -239,10 +243,19 @@ final class RdmaEndpoint implements HalEndpoint
         return true;
     }
 
+    /**
+     * The key a peer uses for {@code mr}: the rkey in the low 32 bits, the region's iova (where its first byte is in
+     * verbs addresses; 0 on the soft engine) above them, so offsets into the region stay offsets on the wire.
+     */
+    static long remoteKey(final Mr mr)
+    {
+        return mr.iova() << 32 | (mr.rkey() & 0xFFFF_FFFFL);
+    }
+
     private boolean readPeerPrivateData()
     {
         final long[] peer = cmId.peerPrivateData();
-        peerControlRkey = (int)peer[0];
+        peerControlKey = peer[0];
         // Our chunks must fit the peer's buffers and our credits count its buffers.
         return peer[1] == bounceBuffers && peer[2] == bounceBytes;
     }
@@ -371,6 +384,11 @@ final class RdmaEndpoint implements HalEndpoint
             id.takeEvents();
             return onPeerReset();
         }
+        if (ACTIVE == current && 0 != suspectDeadlineNs && System.nanoTime() - suspectDeadlineNs > 0)
+        {
+            fail(false, suspectStatus); // no disconnect came: the transport failed
+            return 1;
+        }
         return 0;
     }
 
@@ -492,7 +510,9 @@ final class RdmaEndpoint implements HalEndpoint
 
     public HalMemoryRegion registerMemory(final ByteBuffer buffer, final int access)
     {
-        if (null == buffer || !MemoryAccess.isValid(access) || ERROR == state.get() || aborted.get())
+        // Verbs pins the pages it registers, so only direct buffers (which the GC never moves) can be registered.
+        if (null == buffer || !buffer.isDirect() || !MemoryAccess.isValid(access) || ERROR == state.get() ||
+            aborted.get())
         {
             return null;
         }
@@ -689,6 +709,22 @@ final class RdmaEndpoint implements HalEndpoint
 
         // A real error: the QP is in ERR now.
         final boolean peerGone = cmId.hasPending(Ibv.CM_EVENT_DISCONNECTED);
+        if (!peerGone && mayBePeerReset(tag, status))
+        {
+            // The peer disconnects and then moves its QP to ERR; on a real fabric the NAK or retry timeout that its
+            // QP causes can overtake the CM's DREQ. Give the disconnect as long as a connect may take before calling
+            // this a transport failure: progressConnection decides, and finish gives this request the final status.
+            if (0 == suspectDeadlineNs)
+            {
+                suspectStatus = status;
+                suspectDeadlineNs = System.nanoTime() + fabric.config.connectTimeoutMs() * 1_000_000L;
+            }
+            if (TAG_APP == tag)
+            {
+                sendQueue.doneStatus[index] = HalStatus.FLUSHED;
+            }
+            return;
+        }
         if (TAG_APP == tag)
         {
             sendQueue.doneStatus[index] = peerGone && Ibv.WC_RETRY_EXC_ERR == status ?
@@ -699,9 +735,25 @@ final class RdmaEndpoint implements HalEndpoint
             cmId.takeEvents();
             onPeerReset();
         }
-        else if (state.compareAndSet(ACTIVE, ERROR))
+        else
         {
-            if (TAG_APP == tag && (Ibv.WC_REM_ACCESS_ERR == status || Ibv.WC_LOC_PROT_ERR == status))
+            fail(TAG_APP == tag && (Ibv.WC_REM_ACCESS_ERR == status || Ibv.WC_LOC_PROT_ERR == status), status);
+        }
+    }
+
+    /** @return whether a failed request may be the echo of a peer's reset whose DISCONNECTED is still on its way. */
+    private static boolean mayBePeerReset(final long tag, final int status)
+    {
+        return Ibv.WC_RETRY_EXC_ERR == status || Ibv.WC_REM_INV_REQ_ERR == status || Ibv.WC_REM_OP_ERR == status ||
+            (TAG_APP != tag && Ibv.WC_RNR_RETRY_EXC_ERR == status);
+    }
+
+    /** The connection failed on this side: ERROR, and the peer is told by a disconnect. */
+    private void fail(final boolean accessError, final int status)
+    {
+        if (state.compareAndSet(ACTIVE, ERROR))
+        {
+            if (accessError)
             {
                 finalStatus = HalStatus.FLUSHED; // like a verbs QP: the failed request reports the error
             }
@@ -833,12 +885,14 @@ final class RdmaEndpoint implements HalEndpoint
             else
             {
                 final long key = queue.remoteKeys[slot];
-                // A key outside 32 bits was never issued: 0, which no region of ours carries, makes it fail remotely.
-                final int rkey = key > 0 && key <= 0xFFFF_FFFFL ? (int)key : 0;
+                // A key we could not have issued (see remoteKey) becomes rkey 0, which no region carries: it fails
+                // remotely like any wrong key.
+                final boolean issuable = key > 0 && (key >>> 32) <= IOVA_MAX;
+                final int rkey = issuable ? (int)key : 0;
                 final int rc = qp.postSend(TAG_APP | slot,
                     HalOpcode.RDMA_WRITE == queue.opcodes[slot] ? Ibv.WR_RDMA_WRITE : Ibv.WR_RDMA_READ,
-                    queue.region(slot).mr.lkey(), queue.offsets[slot], queue.lengths[slot], rkey,
-                    queue.remoteOffsets[slot]);
+                    queue.region(slot).mr.lkey(), queue.region(slot).mr.iova() + queue.offsets[slot],
+                    queue.lengths[slot], rkey, (issuable ? key >>> 32 : 0) + queue.remoteOffsets[slot]);
                 if (0 != rc)
                 {
                     break; // verbs send queue full: retried on the next call
@@ -873,7 +927,7 @@ final class RdmaEndpoint implements HalEndpoint
                 appView.wrap(EMPTY);
                 bounceView.wrap(EMPTY);
             }
-            if (0 != qp.postSend(TAG_CHUNK | index, Ibv.WR_SEND, txMr.lkey(), at, chunk, 0, 0))
+            if (0 != qp.postSend(TAG_CHUNK | index, Ibv.WR_SEND, txMr.lkey(), txMr.iova() + at, chunk, 0, 0))
             {
                 return false;
             }
@@ -957,7 +1011,8 @@ final class RdmaEndpoint implements HalEndpoint
                     {
                         inboundOffset = 0;
                         inboundHead++;
-                        if (0 == qp.postRecv(TAG_RECV | buffer, rxMr.lkey(), (long)buffer * bounceBytes, bounceBytes))
+                        if (0 == qp.postRecv(TAG_RECV | buffer, rxMr.lkey(), rxMr.iova() + (long)buffer * bounceBytes,
+                            bounceBytes))
                         {
                             returnedBuffers++;
                         }
@@ -991,7 +1046,8 @@ final class RdmaEndpoint implements HalEndpoint
         }
         controlSrc.putLong(0, consumedBytes);
         controlSrc.putLong(8, returnedBuffers);
-        if (0 != qp.postSend(TAG_CTRL, Ibv.WR_RDMA_WRITE, controlSrcMr.lkey(), 0, CONTROL_BYTES, peerControlRkey, 0))
+        if (0 != qp.postSend(TAG_CTRL, Ibv.WR_RDMA_WRITE, controlSrcMr.lkey(), controlSrcMr.iova(), CONTROL_BYTES,
+            (int)peerControlKey, peerControlKey >>> 32))
         {
             return 0;
         }

@@ -49,7 +49,7 @@ public final class RdmaMemoryRegion implements HalMemoryRegion
 
     public long remoteKey()
     {
-        return mr.rkey() & 0xFFFF_FFFFL;
+        return RdmaEndpoint.remoteKey(mr);
     }
 
     public boolean isValid()

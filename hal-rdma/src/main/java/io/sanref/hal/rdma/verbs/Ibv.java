@@ -41,6 +41,7 @@ public final class Ibv
     public static final int WC_LOC_PROT_ERR = 4;
     public static final int WC_WR_FLUSH_ERR = 5;
     public static final int WC_REM_INV_REQ_ERR = 9;
+    public static final int WC_REM_OP_ERR = 11;
     public static final int WC_REM_ACCESS_ERR = 10;
     public static final int WC_RETRY_EXC_ERR = 12;
     public static final int WC_RNR_RETRY_EXC_ERR = 13;

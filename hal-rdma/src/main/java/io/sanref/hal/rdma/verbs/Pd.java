@@ -6,8 +6,7 @@ import java.nio.ByteBuffer;
 public interface Pd
 {
     /**
-     * {@code ibv_reg_mr} of a whole direct buffer, addressed by offset from its start (zero-based, as
-     * {@code ibv_reg_mr_iova} with iova 0): local and remote addresses are offsets into the region.
+     * {@code ibv_reg_mr} of a whole direct buffer; work requests address it from {@link Mr#iova()}.
      *
      * @return the region, or null (bad access flags, not direct, table full).
      */

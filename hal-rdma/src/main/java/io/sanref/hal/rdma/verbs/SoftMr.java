@@ -58,6 +58,11 @@ public final class SoftMr implements Mr
     }
 
     /** @return the remote key, always positive. */
+    public long iova()
+    {
+        return 0;
+    }
+
     public int rkey()
     {
         return rkey;

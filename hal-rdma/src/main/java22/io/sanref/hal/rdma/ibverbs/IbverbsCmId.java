@@ -237,7 +237,9 @@ final class IbverbsCmId implements CmId
         if (ok)
         {
             System.arraycopy(data, 1, peerPrivateData, 0, PRIVATE_DATA_LONGS);
-            ok = 0 == device.modifyByCm(id, qp, Ibv.QPS_RTR, 0) &&
+            // INIT again first: before the REP the CM only knew defaults (remote access flags 0, as librdmacm's own
+            // ucma_modify_qp_rtr also redoes INIT); without it the peer's RDMA writes are NAKed as invalid requests.
+            ok = 0 == device.modifyByCm(id, qp, Ibv.QPS_INIT, 0) && 0 == device.modifyByCm(id, qp, Ibv.QPS_RTR, 0) &&
                 0 == device.modifyByCm(id, qp, Ibv.QPS_RTS, device.rnrRetry) &&
                 0 == (int)Native.ESTABLISH.invokeExact(Native.errnoSegment(Arena.ofAuto()), id);
         }

@@ -15,11 +15,13 @@ final class IbverbsMr implements Mr
     private final int access;
     private final int lkey;
     private final int rkey;
+    private final long iova;
     private final AtomicBoolean valid = new AtomicBoolean(true);
 
     IbverbsMr(final IbverbsPd pd, final MemorySegment mr, final ByteBuffer buffer, final int access, final int lkey,
-        final int rkey)
+        final int rkey, final long iova)
     {
+        this.iova = iova;
         this.pd = pd;
         this.mr = mr;
         this.buffer = buffer;
@@ -51,6 +53,11 @@ final class IbverbsMr implements Mr
     public int rkey()
     {
         return rkey;
+    }
+
+    public long iova()
+    {
+        return iova;
     }
 
     public boolean isValid()

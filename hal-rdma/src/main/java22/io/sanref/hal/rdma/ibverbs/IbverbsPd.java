@@ -16,12 +16,14 @@ import static io.sanref.hal.rdma.ibverbs.IbvLayout.MR_SIZE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
- * {@code ibv_pd}. Regions are registered with {@code ibv_reg_mr_iova} and iova 0, so work requests address them by
- * offset, exactly as the soft engine does, and an rkey handed to a peer reveals no virtual address.
+ * {@code ibv_pd}. Regions are registered with {@code ibv_reg_mr_iova} and an iova of the buffer's offset in a 64 KiB
+ * page (the kernel requires iova and address to agree modulo the page size), so work requests address a region
+ * from a small base, and a key handed to a peer reveals no virtual address.
  */
 final class IbverbsPd implements Pd
 {
     private static final System.Logger LOG = System.getLogger(IbverbsPd.class.getName());
+    private static final long IOVA_MASK = 0xFFFF;
     private static final int KNOWN_ACCESS = Ibv.ACCESS_LOCAL_WRITE | Ibv.ACCESS_REMOTE_WRITE | Ibv.ACCESS_REMOTE_READ;
 
     final IbverbsDevice device;
@@ -46,8 +48,9 @@ final class IbverbsPd implements Pd
         try (Arena call = Arena.ofConfined())
         {
             final MemorySegment errno = Native.errnoSegment(call);
+            final long iova = memory.address() & IOVA_MASK;
             final MemorySegment raw = (MemorySegment)Native.REG_MR_IOVA.invokeExact(
-                errno, pd, memory, (long)buffer.capacity(), 0L, access);
+                errno, pd, memory, (long)buffer.capacity(), iova, access);
             if (MemorySegment.NULL.equals(raw))
             {
                 LOG.log(System.Logger.Level.WARNING, "ibv_reg_mr_iova of {0} bytes on {1} failed: errno {2}",
@@ -57,7 +60,7 @@ final class IbverbsPd implements Pd
             final MemorySegment mr = raw.reinterpret(MR_SIZE);
             regions.incrementAndGet();
             device.mrsLive.incrementAndGet();
-            return new IbverbsMr(this, mr, buffer, access, mr.get(JAVA_INT, MR_LKEY), mr.get(JAVA_INT, MR_RKEY));
+            return new IbverbsMr(this, mr, buffer, access, mr.get(JAVA_INT, MR_LKEY), mr.get(JAVA_INT, MR_RKEY), iova);
         }
         catch (final Throwable ex)
         {
