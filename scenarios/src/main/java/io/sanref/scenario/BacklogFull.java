@@ -44,8 +44,7 @@ final class BacklogFull implements Scenario
             ctx.expectCode(Winsock.WSA_IO_PENDING, csw.connect(clients[i], address, connects[i]), "connect " + i);
         }
         final SwitchSocket refused = csw.socket();
-        final Overlapped refusedOv = csw.newOverlapped(false);
-        ctx.expectCode(Winsock.WSAECONNREFUSED, csw.connect(refused, address, refusedOv), "connect beyond the backlog");
+        Ops.expectRefused(ctx, ctx.client(), refused, address, "connect beyond the backlog");
         csw.closeSocket(refused);
 
         final SwitchSocket[] servers = new SwitchSocket[backlog];

@@ -250,10 +250,10 @@ final class CloseMatrix implements Scenario
                     ops = Ops.sends(ctx, node, socket, PENDING);
                     break;
                 default:
-                    final long target = peer.node.sw().registerMemory(peer.socket, ByteBuffer.allocate(4096),
+                    final long target = peer.node.sw().registerMemory(peer.socket, ByteBuffer.allocateDirect(4096),
                         MemoryAccess.REMOTE_WRITE | MemoryAccess.REMOTE_READ);
                     final long key = peer.node.sw().remoteKey(peer.socket, target);
-                    final long local = sw.registerMemory(socket, ByteBuffer.allocate(4096), MemoryAccess.LOCAL_WRITE);
+                    final long local = sw.registerMemory(socket, ByteBuffer.allocateDirect(4096), MemoryAccess.LOCAL_WRITE);
                     if (!ctx.expect(target > 0 && key > 0 && local > 0, cell + ": registrations"))
                     {
                         return;

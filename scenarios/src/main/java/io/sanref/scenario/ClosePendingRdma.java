@@ -65,7 +65,7 @@ final class ClosePendingRdma implements Scenario
         ctx.expect(Ops.samePattern(target, 512, 1024, 7), "rdma write put the bytes at the remote offset");
         ctx.expect(1024 == w.internalHigh(), "rdma write reports its bytes");
 
-        final ByteBuffer readBack = ByteBuffer.allocate(REGION);
+        final ByteBuffer readBack = ByteBuffer.allocateDirect(REGION);
         final long readReg = csw.registerMemory(p.client(), readBack, MemoryAccess.LOCAL_WRITE);
         final Overlapped r = csw.newOverlapped(false);
         ctx.expectCode(Winsock.WSA_IO_PENDING, csw.rdmaRead(p.client(), readReg, 0, 1024, rkey, 512, r), "rdma read");
@@ -105,7 +105,7 @@ final class ClosePendingRdma implements Scenario
         {
             return;
         }
-        final ByteBuffer guarded = ByteBuffer.allocate(REGION);
+        final ByteBuffer guarded = ByteBuffer.allocateDirect(REGION);
         final long guardedReg = ssw.registerMemory(p.server(), guarded, MemoryAccess.REMOTE_WRITE);
         final long guardedKey = ssw.remoteKey(p.server(), guardedReg);
         final long srcReg = csw.registerMemory(p.client(), Ops.pattern(REGION, 9), MemoryAccess.LOCAL_WRITE);
@@ -128,7 +128,7 @@ final class ClosePendingRdma implements Scenario
         {
             return;
         }
-        final ByteBuffer once = ByteBuffer.allocate(REGION);
+        final ByteBuffer once = ByteBuffer.allocateDirect(REGION);
         final long onceReg = ssw.registerMemory(p.server(), once, MemoryAccess.REMOTE_WRITE);
         final long onceKey = ssw.remoteKey(p.server(), onceReg);
         ctx.expectCode(Winsock.NO_ERROR, ssw.deregisterMemory(p.server(), onceReg), "deregister");

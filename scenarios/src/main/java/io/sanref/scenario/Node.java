@@ -80,7 +80,13 @@ public final class Node
         return sw;
     }
 
-    /** @return a socket bound and listening on an ephemeral loopback address, or {@code null} with a reason. */
+    /**
+     * Host the scenarios listen on: loopback unless {@code -Dsanref.listen.host} names another. RDMA over rdma_cm needs
+     * the address of the RDMA device's netdev (rdma_cm resolves no route for 127.0.0.1).
+     */
+    static final String LISTEN_HOST = System.getProperty("sanref.listen.host", "127.0.0.1");
+
+    /** @return a socket bound and listening on an ephemeral port of {@link #LISTEN_HOST}, or {@code null}. */
     public SwitchSocket listen(final int backlog)
     {
         final SwitchSocket ls = sw.socket();
@@ -88,7 +94,7 @@ public final class Node
         {
             return null;
         }
-        if (Winsock.NO_ERROR != sw.bind(ls, new SanAddress("127.0.0.1", 0)) ||
+        if (Winsock.NO_ERROR != sw.bind(ls, new SanAddress(LISTEN_HOST, 0)) ||
             Winsock.NO_ERROR != sw.listen(ls, backlog))
         {
             sw.closeSocket(ls);

@@ -3,6 +3,7 @@ package io.sanref.scenario;
 import io.sanref.refswitch.ReferenceSwitch;
 import io.sanref.refswitch.SwitchSocket;
 import io.sanref.spi.Overlapped;
+import io.sanref.spi.SanAddress;
 import io.sanref.spi.Winsock;
 
 import java.nio.ByteBuffer;
@@ -45,9 +46,10 @@ final class Ops
         return ovs;
     }
 
+    /** A direct buffer (registrable on every HAL: verbs pins memory, so rdma registers direct buffers only). */
     static ByteBuffer pattern(final int length, final int seed)
     {
-        final ByteBuffer b = ByteBuffer.allocate(length);
+        final ByteBuffer b = ByteBuffer.allocateDirect(length);
         for (int i = 0; i < length; i++)
         {
             b.put(i, (byte)(seed * 31 + i));
@@ -68,6 +70,26 @@ final class Ops
     }
 
     /** Every operation completed exactly with {@code code} and, unless it succeeded, 0 bytes (R4). */
+    /**
+     * R10: a connect to {@code address} is refused, either at once ({@code WSAECONNREFUSED}, its overlapped completed
+     * with it) or, on a fabric whose refusal is a message (rdma_cm's REJ), pending and then completed with it.
+     */
+    static void expectRefused(final ScenarioContext ctx, final Node node, final SwitchSocket socket,
+        final SanAddress address, final String what)
+    {
+        final Overlapped ov = node.sw().newOverlapped(false);
+        final int rc = node.sw().connect(socket, address, ov);
+        if (Winsock.WSA_IO_PENDING == rc)
+        {
+            awaitCompleted(ctx, node, new Overlapped[]{ov}, what);
+            expectAll(ctx, node, new Overlapped[]{ov}, Winsock.WSAECONNREFUSED, what);
+            return;
+        }
+        ctx.expectCode(Winsock.WSAECONNREFUSED, rc, what);
+        ctx.expect(!ov.isPending() && Winsock.WSAECONNREFUSED == ov.offsetHigh(),
+            what + ": a refused connect leaves its overlapped completed with WSAECONNREFUSED");
+    }
+
     static void expectAll(final ScenarioContext ctx, final Node node, final Overlapped[] ovs, final int code,
         final String what)
     {
