@@ -210,12 +210,18 @@ final class RdmaEndpoint implements HalEndpoint
         txMr = pd.registerMr(set.tx, 0);
         controlMr = pd.registerMr(set.control, Ibv.ACCESS_LOCAL_WRITE | Ibv.ACCESS_REMOTE_WRITE);
         controlSrcMr = pd.registerMr(set.controlSrc, 0);
-        if (null == rxMr || null == txMr || null == controlMr || null == controlSrcMr || 0 != q.modify(Ibv.QPS_INIT))
+        final CmId id = fabric.device.createCmId(q);
+        if (null == rxMr || null == txMr || null == controlMr || null == controlSrcMr || null == id ||
+            0 != q.modify(Ibv.QPS_INIT))
         {
-            fabric.device.destroyQp(q);
+            fabric.device.destroyQp(q); // nothing posted yet: no completion to wait for
             fabric.releaseCqEntries(cqEntriesReserved);
             cqEntriesReserved = 0;
             releaseOwnRegions();
+            if (null != id)
+            {
+                id.destroy();
+            }
             return false;
         }
         control = new UnsafeBuffer(controlMr.buffer());
@@ -223,15 +229,6 @@ final class RdmaEndpoint implements HalEndpoint
         for (int i = 0; i < bounceBuffers; i++)
         {
             q.postRecv(TAG_RECV | i, rxMr.lkey(), rxMr.iova() + (long)i * bounceBytes, bounceBytes);
-        }
-        final CmId id = fabric.device.createCmId(q);
-        if (null == id)
-        {
-            fabric.device.destroyQp(q);
-            fabric.releaseCqEntries(cqEntriesReserved);
-            cqEntriesReserved = 0;
-            releaseOwnRegions();
-            return false;
         }
         final long[] data = id.privateData();
         data[0] = remoteKey(controlMr);
@@ -250,6 +247,23 @@ final class RdmaEndpoint implements HalEndpoint
     static long remoteKey(final Mr mr)
     {
         return mr.iova() << 32 | (mr.rkey() & 0xFFFF_FFFFL);
+    }
+
+    /** @return the rkey of a {@link #remoteKey}; 0, which no region carries, for a key we could not have issued. */
+    private static int rkeyOf(final long key)
+    {
+        return issuable(key) ? (int)key : 0;
+    }
+
+    /** @return the verbs address of offset 0 of the region a {@link #remoteKey} names. */
+    private static long iovaOf(final long key)
+    {
+        return issuable(key) ? key >>> 32 : 0;
+    }
+
+    private static boolean issuable(final long key)
+    {
+        return key > 0 && (key >>> 32) <= IOVA_MAX;
     }
 
     private boolean readPeerPrivateData()
@@ -884,15 +898,13 @@ final class RdmaEndpoint implements HalEndpoint
             }
             else
             {
+                // A wrong key fails remotely, like any wrong key (see rkeyOf).
                 final long key = queue.remoteKeys[slot];
-                // A key we could not have issued (see remoteKey) becomes rkey 0, which no region carries: it fails
-                // remotely like any wrong key.
-                final boolean issuable = key > 0 && (key >>> 32) <= IOVA_MAX;
-                final int rkey = issuable ? (int)key : 0;
+                final Mr local = queue.region(slot).mr;
                 final int rc = qp.postSend(TAG_APP | slot,
                     HalOpcode.RDMA_WRITE == queue.opcodes[slot] ? Ibv.WR_RDMA_WRITE : Ibv.WR_RDMA_READ,
-                    queue.region(slot).mr.lkey(), queue.region(slot).mr.iova() + queue.offsets[slot],
-                    queue.lengths[slot], rkey, (issuable ? key >>> 32 : 0) + queue.remoteOffsets[slot]);
+                    local.lkey(), local.iova() + queue.offsets[slot], queue.lengths[slot], rkeyOf(key),
+                    iovaOf(key) + queue.remoteOffsets[slot]);
                 if (0 != rc)
                 {
                     break; // verbs send queue full: retried on the next call
@@ -1047,7 +1059,7 @@ final class RdmaEndpoint implements HalEndpoint
         controlSrc.putLong(0, consumedBytes);
         controlSrc.putLong(8, returnedBuffers);
         if (0 != qp.postSend(TAG_CTRL, Ibv.WR_RDMA_WRITE, controlSrcMr.lkey(), controlSrcMr.iova(), CONTROL_BYTES,
-            (int)peerControlKey, peerControlKey >>> 32))
+            rkeyOf(peerControlKey), iovaOf(peerControlKey)))
         {
             return 0;
         }

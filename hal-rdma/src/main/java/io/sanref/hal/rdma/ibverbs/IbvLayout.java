@@ -4,7 +4,8 @@ package io.sanref.hal.rdma.ibverbs;
  * Byte offsets and sizes of the libibverbs and librdmacm structures the FFM binding reads and writes (LP64, from
  * {@code <infiniband/verbs.h>} and {@code <rdma/rdma_cma.h>} of rdma-core; these parts of the ABI have not moved
  * since rdma-core 17). {@code IbvLayoutTest} compiles {@code src/test/c/ibv_layout.c} against the installed headers
- * and checks every value here, where gcc and the headers exist.
+ * and checks every value here and in {@link io.sanref.hal.rdma.verbs.Ibv} (states, flags, opcodes, statuses and
+ * events the engine passes through unchanged), where gcc and the headers exist.
  */
 public final class IbvLayout
 {
@@ -108,19 +109,6 @@ public final class IbvLayout
     public static final int QPT_RC = 2;
     public static final int SEND_SIGNALED = 2;
     public static final int RDMA_PS_TCP = 0x0106;
-    public static final int CM_ADDR_RESOLVED = 0;
-    public static final int CM_ADDR_ERROR = 1;
-    public static final int CM_ROUTE_RESOLVED = 2;
-    public static final int CM_ROUTE_ERROR = 3;
-    public static final int CM_CONNECT_REQUEST = 4;
-    public static final int CM_CONNECT_RESPONSE = 5;
-    public static final int CM_CONNECT_ERROR = 6;
-    public static final int CM_UNREACHABLE = 7;
-    public static final int CM_REJECTED = 8;
-    public static final int CM_ESTABLISHED = 9;
-    public static final int CM_DISCONNECTED = 10;
-    public static final int CM_DEVICE_REMOVAL = 11;
-    public static final int CM_TIMEWAIT_EXIT = 15;
 
     private IbvLayout()
     {

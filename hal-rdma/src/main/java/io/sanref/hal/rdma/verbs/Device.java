@@ -33,7 +33,10 @@ public interface Device
      */
     int destroyQp(Qp qp);
 
-    /** @return the live QP with this number, or null. Progress thread. */
+    /**
+     * @return the live QP with this number, or null. Progress thread, from within {@link Cq#poll} or
+     * {@link #pollAsyncEvents} handlers (where QPs created since the last poll are known).
+     */
     Qp qp(int qpNum);
 
     /** Deliver up to {@code max} async events ({@code ibv_get_async_event}). @return events delivered. */

@@ -52,10 +52,19 @@ public final class Ibv
     public static final int EVENT_QP_LAST_WQE_REACHED = 16;
 
     // enum rdma_cm_event_type
+    public static final int CM_EVENT_ADDR_RESOLVED = 0;
+    public static final int CM_EVENT_ADDR_ERROR = 1;
+    public static final int CM_EVENT_ROUTE_RESOLVED = 2;
+    public static final int CM_EVENT_ROUTE_ERROR = 3;
     public static final int CM_EVENT_CONNECT_REQUEST = 4;
+    public static final int CM_EVENT_CONNECT_RESPONSE = 5;
+    public static final int CM_EVENT_CONNECT_ERROR = 6;
+    public static final int CM_EVENT_UNREACHABLE = 7;
     public static final int CM_EVENT_REJECTED = 8;
     public static final int CM_EVENT_ESTABLISHED = 9;
     public static final int CM_EVENT_DISCONNECTED = 10;
+    public static final int CM_EVENT_DEVICE_REMOVAL = 11;
+    public static final int CM_EVENT_TIMEWAIT_EXIT = 15;
 
     /** rnr_retry 7 means "retry forever" in verbs. */
     public static final int RNR_RETRY_INFINITE = 7;

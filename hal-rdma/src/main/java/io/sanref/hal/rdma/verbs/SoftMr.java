@@ -14,58 +14,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>
  * Threading: any thread. The use count and the invalid bit share one atomic int (sign bit = invalid).
  */
-public final class SoftMr implements Mr
+public final class SoftMr extends RegisteredMr
 {
     private static final int INVALID_BIT = Integer.MIN_VALUE;
 
     final SoftPd pd;
     final int slot;
-    private final ByteBuffer buffer;
-    private final int access;
-    private final int lkey;
-    private final int rkey;
     private final AtomicInteger useState = new AtomicInteger();
     private final BoundedWait.Condition unused = () -> 0 == (useState.get() & Integer.MAX_VALUE);
 
     SoftMr(final SoftPd pd, final int slot, final ByteBuffer buffer, final int access, final int lkey, final int rkey)
     {
+        super(buffer, access, lkey, rkey, 0);
         this.pd = pd;
         this.slot = slot;
-        this.buffer = buffer;
-        this.access = access;
-        this.lkey = lkey;
-        this.rkey = rkey;
-    }
-
-    public ByteBuffer buffer()
-    {
-        return buffer;
-    }
-
-    public int length()
-    {
-        return buffer.capacity();
-    }
-
-    public int access()
-    {
-        return access;
-    }
-
-    public int lkey()
-    {
-        return lkey;
-    }
-
-    /** @return the remote key, always positive. */
-    public long iova()
-    {
-        return 0;
-    }
-
-    public int rkey()
-    {
-        return rkey;
     }
 
     public SoftPd pd()
@@ -114,12 +76,6 @@ public final class SoftMr implements Mr
 
     boolean inBounds(final long offset, final int length)
     {
-        return offset >= 0 && length >= 0 && offset <= (long)buffer.capacity() - length;
-    }
-
-    public String toString()
-    {
-        return "SoftMr{length=" + buffer.capacity() + ", access=" + access + ", lkey=0x" + Integer.toHexString(lkey) +
-            ", rkey=0x" + Integer.toHexString(rkey) + ", valid=" + isValid() + '}';
+        return offset >= 0 && length >= 0 && offset <= (long)length() - length;
     }
 }

@@ -1,6 +1,6 @@
 package io.sanref.hal.rdma.ibverbs;
 
-import io.sanref.hal.rdma.verbs.CmId;
+import io.sanref.hal.rdma.verbs.AbstractCmId;
 import io.sanref.hal.rdma.verbs.CmRequest;
 import io.sanref.hal.rdma.verbs.Ibv;
 import io.sanref.hal.rdma.verbs.Qp;
@@ -24,10 +24,10 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
  * raises ESTABLISHED; any failure on the way raises REJECTED. The passive side's id is adopted from an accepted
  * {@link IbverbsCmRequest}. The connection id travels first in the private data, chosen by the active side.
  * <p>
- * Threading: {@link #connect}, {@link #disconnect}, {@link #takeEvents} as {@link CmId}; {@link #onEvent} on the
+ * Threading: {@link #connect}, {@link #disconnect}, {@link #takeEvents} as {@link io.sanref.hal.rdma.verbs.CmId}; {@link #onEvent} on the
  * progress thread.
  */
-final class IbverbsCmId implements CmId
+final class IbverbsCmId extends AbstractCmId
 {
     private static final System.Logger LOG = System.getLogger(IbverbsCmId.class.getName());
     private static final int RESOLVE_TIMEOUT_MS = 2000;
@@ -42,18 +42,13 @@ final class IbverbsCmId implements CmId
 
     private final IbverbsDevice device;
     private final IbverbsQp qp;
-    private final long[] privateData = new long[PRIVATE_DATA_LONGS];
-    private final long[] peerPrivateData = new long[PRIVATE_DATA_LONGS];
-    private final AtomicInteger events = new AtomicInteger();
     private final AtomicInteger phase = new AtomicInteger(IDLE);
-    private final AtomicBoolean disconnected = new AtomicBoolean();
     private final AtomicBoolean destroyed = new AtomicBoolean();
     private final CmRequest outgoing = new Outgoing();
     private volatile MemorySegment id = MemorySegment.NULL;
     private volatile int token;
     private volatile long connectionId;
     private volatile SanAddress peer;
-    private volatile CmRequest request;
 
     IbverbsCmId(final IbverbsDevice device, final IbverbsQp qp)
     {
@@ -66,16 +61,6 @@ final class IbverbsCmId implements CmId
         return qp;
     }
 
-    public long[] privateData()
-    {
-        return privateData;
-    }
-
-    public long[] peerPrivateData()
-    {
-        return peerPrivateData;
-    }
-
     public long connectionId()
     {
         return connectionId;
@@ -84,11 +69,6 @@ final class IbverbsCmId implements CmId
     public SanAddress peerSourceAddress()
     {
         return peer;
-    }
-
-    public CmRequest request()
-    {
-        return request;
     }
 
     public int connect(final SanAddress address)
@@ -164,21 +144,21 @@ final class IbverbsCmId implements CmId
         {
             switch (type)
             {
-                case IbvLayout.CM_ADDR_RESOLVED ->
+                case Ibv.CM_EVENT_ADDR_RESOLVED ->
                 {
                     if (RESOLVING == phase.get() &&
-                        0 != (int)Native.RESOLVE_ROUTE.invokeExact(Native.errnoSegment(Arena.ofAuto()), id,
+                        0 != (int)Native.RESOLVE_ROUTE.invokeExact(Native.scratchErrno(), id,
                             RESOLVE_TIMEOUT_MS))
                     {
                         fail("rdma_resolve_route");
                     }
                 }
-                case IbvLayout.CM_ROUTE_RESOLVED -> onRouteResolved();
-                case IbvLayout.CM_CONNECT_RESPONSE -> onConnectResponse(data);
-                case IbvLayout.CM_ESTABLISHED -> raise(Ibv.CM_EVENT_ESTABLISHED);
-                case IbvLayout.CM_DISCONNECTED, IbvLayout.CM_DEVICE_REMOVAL -> raise(Ibv.CM_EVENT_DISCONNECTED);
-                case IbvLayout.CM_ADDR_ERROR, IbvLayout.CM_ROUTE_ERROR, IbvLayout.CM_CONNECT_ERROR,
-                    IbvLayout.CM_UNREACHABLE, IbvLayout.CM_REJECTED ->
+                case Ibv.CM_EVENT_ROUTE_RESOLVED -> onRouteResolved();
+                case Ibv.CM_EVENT_CONNECT_RESPONSE -> onConnectResponse(data);
+                case Ibv.CM_EVENT_ESTABLISHED -> raise(Ibv.CM_EVENT_ESTABLISHED);
+                case Ibv.CM_EVENT_DISCONNECTED, Ibv.CM_EVENT_DEVICE_REMOVAL -> raise(Ibv.CM_EVENT_DISCONNECTED);
+                case Ibv.CM_EVENT_ADDR_ERROR, Ibv.CM_EVENT_ROUTE_ERROR, Ibv.CM_EVENT_CONNECT_ERROR,
+                    Ibv.CM_EVENT_UNREACHABLE, Ibv.CM_EVENT_REJECTED ->
                 {
                     if (!fail("event " + type + " status " + status))
                     {
@@ -230,7 +210,7 @@ final class IbverbsCmId implements CmId
     {
         if (!phase.compareAndSet(CONNECTING, ESTABLISHING))
         {
-            final int ignored = (int)Native.DISCONNECT.invokeExact(Native.errnoSegment(Arena.ofAuto()), id);
+            final int ignored = (int)Native.DISCONNECT.invokeExact(Native.scratchErrno(), id);
             return; // withdrawn meanwhile (timeout, abort)
         }
         boolean ok = null != data && data[0] == connectionId;
@@ -241,12 +221,12 @@ final class IbverbsCmId implements CmId
             // ucma_modify_qp_rtr also redoes INIT); without it the peer's RDMA writes are NAKed as invalid requests.
             ok = 0 == device.modifyByCm(id, qp, Ibv.QPS_INIT, 0) && 0 == device.modifyByCm(id, qp, Ibv.QPS_RTR, 0) &&
                 0 == device.modifyByCm(id, qp, Ibv.QPS_RTS, device.rnrRetry) &&
-                0 == (int)Native.ESTABLISH.invokeExact(Native.errnoSegment(Arena.ofAuto()), id);
+                0 == (int)Native.ESTABLISH.invokeExact(Native.scratchErrno(), id);
         }
         if (!ok)
         {
             phase.set(FAILED);
-            final int ignored = (int)Native.DISCONNECT.invokeExact(Native.errnoSegment(Arena.ofAuto()), id);
+            final int ignored = (int)Native.DISCONNECT.invokeExact(Native.scratchErrno(), id);
             raise(Ibv.CM_EVENT_REJECTED);
             return;
         }
@@ -273,43 +253,16 @@ final class IbverbsCmId implements CmId
         }
     }
 
-    private void raise(final int event)
-    {
-        while (true)
-        {
-            final int current = events.get();
-            if (events.compareAndSet(current, current | (1 << event)))
-            {
-                return;
-            }
-        }
-    }
-
-    public int takeEvents()
-    {
-        return 0 == events.get() ? 0 : events.getAndSet(0);
-    }
-
-    public boolean hasPending(final int event)
-    {
-        return CmId.has(events.get(), event);
-    }
-
-    public void clearRequest()
-    {
-        request = null;
-    }
-
     public void disconnect()
     {
-        if (disconnected.compareAndSet(false, true))
+        if (markDisconnected())
         {
             final MemorySegment raw = id;
             if (!MemorySegment.NULL.equals(raw) && !destroyed.get())
             {
                 try
                 {
-                    final int ignored = (int)Native.DISCONNECT.invokeExact(Native.errnoSegment(Arena.ofAuto()), raw);
+                    final int ignored = (int)Native.DISCONNECT.invokeExact(Native.scratchErrno(), raw);
                 }
                 catch (final Throwable ex)
                 {
@@ -317,11 +270,6 @@ final class IbverbsCmId implements CmId
                 }
             }
         }
-    }
-
-    public boolean isDisconnected()
-    {
-        return disconnected.get();
     }
 
     public void destroy()

@@ -43,7 +43,7 @@ final class IbverbsCmRequest implements CmRequest
     /** An event on the request's id before it was accepted: the initiator went away. */
     void onEvent(final int type)
     {
-        if (IbvLayout.CM_TIMEWAIT_EXIT != type)
+        if (Ibv.CM_EVENT_TIMEWAIT_EXIT != type)
         {
             gone = true;
         }

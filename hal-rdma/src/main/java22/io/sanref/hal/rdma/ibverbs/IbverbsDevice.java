@@ -223,9 +223,9 @@ final class IbverbsDevice implements Device
         return rc;
     }
 
+    /** The table is brought up to date once per {@link Cq#poll} and {@link #pollAsyncEvents}, not per lookup. */
     public Qp qp(final int qpNum)
     {
-        applyQpChanges();
         return qpByNum.get(qpNum);
     }
 
@@ -291,7 +291,7 @@ final class IbverbsDevice implements Device
                 final int token = (int)id.get(JAVA_LONG, CM_ID_CONTEXT);
                 int listenToken = 0;
                 final boolean hasData = copyPrivateData(event);
-                if (IbvLayout.CM_CONNECT_REQUEST == type)
+                if (Ibv.CM_EVENT_CONNECT_REQUEST == type)
                 {
                     listenToken = (int)event.get(ADDRESS, CM_EVENT_LISTEN_ID).reinterpret(CM_ID_SIZE)
                         .get(JAVA_LONG, CM_ID_CONTEXT);
@@ -302,7 +302,7 @@ final class IbverbsDevice implements Device
                     LOG.log(System.Logger.Level.ERROR, "rdma_ack_cm_event on {0} returned {1}", name, rc);
                 }
                 taken++;
-                if (IbvLayout.CM_CONNECT_REQUEST == type)
+                if (Ibv.CM_EVENT_CONNECT_REQUEST == type)
                 {
                     final Object listener = owner(listenToken);
                     if (listener instanceof IbverbsCmListener l)
@@ -527,7 +527,8 @@ final class IbverbsDevice implements Device
     {
         try
         {
-            final int ignoredReject = (int)Native.REJECT.invokeExact(progressErrnoFor(), cmId, MemorySegment.NULL, (byte)0);
+            final int ignoredReject =
+                (int)Native.REJECT.invokeExact(Native.scratchErrno(), cmId, MemorySegment.NULL, (byte)0);
             final int rc = (int)Native.DESTROY_ID.invokeExact(cmId);
             if (0 != rc)
             {
@@ -538,12 +539,6 @@ final class IbverbsDevice implements Device
         {
             throw fatal("rdma_reject", ex);
         }
-    }
-
-    /** A scratch errno segment for a call whose errno is not read (any thread). */
-    private static MemorySegment progressErrnoFor()
-    {
-        return Native.errnoSegment(Arena.ofAuto());
     }
 
     /** @return an IPv4 sockaddr_in for {@code address}, or null if its host is not an IPv4 address or name. */

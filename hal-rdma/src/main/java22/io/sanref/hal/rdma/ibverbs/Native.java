@@ -95,6 +95,12 @@ final class Native
         return arena.allocate(CAPTURE);
     }
 
+    /** @return a capture segment for one call whose errno nobody reads (cold paths, any thread; freed by the GC). */
+    static MemorySegment scratchErrno()
+    {
+        return errnoSegment(Arena.ofAuto());
+    }
+
     static int errno(final MemorySegment capture)
     {
         return (int)ERRNO.get(capture, 0L);

@@ -1,5 +1,6 @@
 package io.sanref.hal.rdma.ibverbs;
 
+import io.sanref.hal.rdma.verbs.Ibv;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -10,15 +11,17 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every offset, size and enum value the FFM binding uses ({@link IbvLayout}) equals what gcc computes from the
- * installed {@code <infiniband/verbs.h>} and {@code <rdma/rdma_cma.h>}: a wrong offset would corrupt memory on a real
- * device, where no test here can run. CI installs {@code libibverbs-dev} and {@code librdmacm-dev} for this.
+ * Every offset, size and enum value the FFM binding uses ({@link IbvLayout}), and every verbs value the engines share
+ * ({@link Ibv}: the ibverbs engine passes states, flags, opcodes, statuses and events through unchanged), equals what
+ * gcc computes from the installed {@code <infiniband/verbs.h>} and {@code <rdma/rdma_cma.h>}: a wrong value would
+ * corrupt memory or misread a completion on a real device, where no test here can run. CI installs {@code libibverbs-dev} and {@code librdmacm-dev} for this.
  */
 class IbvLayoutTest
 {
@@ -38,20 +41,30 @@ class IbvLayoutTest
             final String[] parts = line.trim().split(" ");
             expected.put(parts[0], Long.parseLong(parts[1]));
         }
+        final int layout = check(IbvLayout.class, "", Set.of(), expected);
+        // Not in the headers: the IB spec's "retry forever" value, and the soft model's own receive opcode.
+        final int ibv = check(Ibv.class, "Ibv.", Set.of("RNR_RETRY_INFINITE", "WR_RECV"), expected);
+        assertTrue(expected.isEmpty(), "not checked: " + expected.keySet());
+        System.out.println("IbvLayout: " + layout + " constants and Ibv: " + ibv +
+            " constants match the installed verbs.h and rdma_cma.h");
+    }
+
+    private static int check(final Class<?> holder, final String prefix, final Set<String> notInHeaders,
+        final Map<String, Long> expected) throws IllegalAccessException
+    {
         int checked = 0;
-        for (final Field field : IbvLayout.class.getDeclaredFields())
+        for (final Field field : holder.getDeclaredFields())
         {
-            if (!Modifier.isStatic(field.getModifiers()))
+            if (!Modifier.isStatic(field.getModifiers()) || notInHeaders.contains(field.getName()))
             {
                 continue;
             }
-            final Long value = expected.remove(field.getName());
-            assertTrue(null != value, "ibv_layout.c does not print " + field.getName());
-            assertEquals(value.longValue(), ((Number)field.get(null)).longValue(), field.getName());
+            final Long value = expected.remove(prefix + field.getName());
+            assertTrue(null != value, "ibv_layout.c does not print " + prefix + field.getName());
+            assertEquals(value.longValue(), ((Number)field.get(null)).longValue(), prefix + field.getName());
             checked++;
         }
-        assertTrue(expected.isEmpty(), "IbvLayout lacks " + expected.keySet());
-        System.out.println("IbvLayout: " + checked + " constants match the installed verbs.h and rdma_cma.h");
+        return checked;
     }
 
     private static String run(final List<String> command) throws Exception
